@@ -1,0 +1,86 @@
+import Logging
+
+/// Logs retries through an injected swift-log `Logger`: a warning before each wait (the guide's
+/// `before_sleep_log(logger, logging.WARNING)`), and a message when retrying ends without success.
+///
+/// Each message carries metadata: `resilience.strategy`, `resilience.attempt`, `resilience.delay_seconds`,
+/// `resilience.category`, `resilience.error`, `resilience.reason`. The library never bootstraps
+/// logging; pass the logger your application configured.
+///
+/// ```swift
+/// let value = try await retry(.default, observer: LoggingObserver(logger: logger)) {
+///     try await client.fetch()
+/// }
+/// ```
+public struct LoggingObserver: ResilienceObserver {
+    /// The logger messages go to.
+    public var logger: Logger
+    /// The level of the message before each wait. Default: `.warning`.
+    public var retryLevel: Logger.Level
+    /// The level of the message when retrying ends without success. Default: `.error`.
+    public var gaveUpLevel: Logger.Level
+    /// The level of each failed attempt's message, or `nil` not to log attempts. Default: `nil`.
+    public var attemptFailedLevel: Logger.Level?
+
+    /// Creates a logging observer.
+    ///
+    /// - Parameters:
+    ///   - logger: The logger messages go to.
+    ///   - retryLevel: The level of the message before each wait.
+    ///   - gaveUpLevel: The level of the message when retrying ends without success.
+    ///   - attemptFailedLevel: The level of each failed attempt's message, or `nil` for none.
+    public init(
+        logger: Logger,
+        retryLevel: Logger.Level = .warning,
+        gaveUpLevel: Logger.Level = .error,
+        attemptFailedLevel: Logger.Level? = nil
+    ) {
+        self.logger = logger
+        self.retryLevel = retryLevel
+        self.gaveUpLevel = gaveUpLevel
+        self.attemptFailedLevel = attemptFailedLevel
+    }
+
+    /// Logs the event if it is one this observer logs.
+    ///
+    /// - Parameter event: What happened.
+    public func observe(_ event: ResilienceEvent) {
+        switch event.kind {
+        case .retryScheduled(let attempt, let delay, let error, let classification):
+            var metadata: Logger.Metadata = [
+                "resilience.strategy": "\(event.strategy)",
+                "resilience.attempt": "\(attempt)",
+                "resilience.delay_seconds": "\(delay.inSeconds)",
+                "resilience.category": "\(classification.category)",
+            ]
+            if let error { metadata["resilience.error"] = "\(String(describing: error))" }
+            logger.log(
+                level: retryLevel,
+                "Attempt \(attempt) failed, retrying in \(delay.inSeconds) s",
+                metadata: metadata
+            )
+        case .retriesEnded(let attempts, let reason, let error):
+            var metadata: Logger.Metadata = [
+                "resilience.strategy": "\(event.strategy)",
+                "resilience.attempt": "\(attempts)",
+                "resilience.reason": "\(reason)",
+            ]
+            if let error { metadata["resilience.error"] = "\(String(describing: error))" }
+            logger.log(level: gaveUpLevel, "Giving up after \(attempts) attempt(s): \(reason)", metadata: metadata)
+        case .attemptFailed(let attempt, let error, let classification):
+            guard let level = attemptFailedLevel else { return }
+            logger.log(
+                level: level,
+                "Attempt \(attempt) failed",
+                metadata: [
+                    "resilience.strategy": "\(event.strategy)",
+                    "resilience.attempt": "\(attempt)",
+                    "resilience.category": "\(classification.category)",
+                    "resilience.error": "\(String(describing: error))",
+                ]
+            )
+        case .attemptSucceeded, .resultRejected:
+            break
+        }
+    }
+}

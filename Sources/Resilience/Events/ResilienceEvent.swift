@@ -1,0 +1,55 @@
+/// Something a resilience strategy did: an attempt's outcome, a scheduled retry, the end of retrying.
+///
+/// Every strategy reports through the same event type and ``ResilienceObserver``, so one observer
+/// (a logger, metrics, a statistics report, a test recorder) sees all of them. ``strategy`` names the
+/// strategy instance that emitted the event, such as `"ocr-retry"`.
+public struct ResilienceEvent: Sendable, CustomStringConvertible {
+    /// The name of the strategy that emitted the event.
+    public var strategy: String
+    /// What happened.
+    public var kind: Kind
+
+    /// Creates an event.
+    ///
+    /// - Parameters:
+    ///   - strategy: The name of the strategy that emitted the event.
+    ///   - kind: What happened.
+    @inlinable
+    public init(strategy: String, kind: Kind) {
+        self.strategy = strategy
+        self.kind = kind
+    }
+
+    /// What happened. Attempts are numbered from 1.
+    public enum Kind: Sendable {
+        /// Attempt `attempt` returned a value that was accepted; the call succeeds.
+        case attemptSucceeded(attempt: Int)
+        /// Attempt `attempt` threw `error`, classified as `classification`.
+        case attemptFailed(attempt: Int, error: any Error, classification: ErrorClassification)
+        /// Attempt `attempt` returned a value the result predicate rejected as `classification`.
+        case resultRejected(attempt: Int, classification: ErrorClassification)
+        /// After attempt `attempt` failed (with `error`, or a rejected result when `error` is `nil`), the
+        /// next attempt will start after `delay`. Emitted before the wait begins.
+        case retryScheduled(attempt: Int, delay: Duration, error: (any Error)?, classification: ErrorClassification)
+        /// Retrying ended after `attempts` attempts without success, for `reason`. The call throws
+        /// `error` (the last attempt's, unchanged) or, when `error` is `nil`, returns the last rejected result.
+        case retriesEnded(attempts: Int, reason: RetryStopReason, error: (any Error)?)
+    }
+
+    /// A one-line description such as `retry: attempt 2 failed (timeout): timed out after 5.0 seconds`.
+    public var description: String {
+        switch kind {
+        case .attemptSucceeded(let attempt):
+            "\(strategy): attempt \(attempt) succeeded"
+        case .attemptFailed(let attempt, let error, let classification):
+            "\(strategy): attempt \(attempt) failed (\(classification)): \(error)"
+        case .resultRejected(let attempt, let classification):
+            "\(strategy): attempt \(attempt) returned a rejected result (\(classification))"
+        case .retryScheduled(let attempt, let delay, _, let classification):
+            "\(strategy): retrying after attempt \(attempt) (\(classification)) in \(delay.inSeconds) s"
+        case .retriesEnded(let attempts, let reason, let error):
+            "\(strategy): gave up after \(attempts) attempt\(attempts == 1 ? "" : "s") (\(reason))"
+                + (error.map { ": \($0)" } ?? "")
+        }
+    }
+}

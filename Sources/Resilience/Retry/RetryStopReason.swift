@@ -1,0 +1,34 @@
+/// Why a retry loop stopped retrying without a success.
+///
+/// A struct with static members rather than an enum, so reasons can be added without breaking code
+/// that switches over them.
+public struct RetryStopReason: Hashable, Sendable, CustomStringConvertible {
+    @usableFromInline
+    enum Storage: String, Hashable, Sendable {
+        case attemptsExhausted, notRetryable, elapsedTimeExhausted, retryAfterExceedsMaxDelay, cancelled
+    }
+
+    @usableFromInline
+    let storage: Storage
+
+    @inlinable
+    init(_ storage: Storage) {
+        self.storage = storage
+    }
+
+    /// The policy's ``RetryPolicy/maxAttempts`` were all used.
+    public static let attemptsExhausted = RetryStopReason(.attemptsExhausted)
+    /// The failure's category is not in the policy's ``RetryPolicy/retryableCategories``.
+    public static let notRetryable = RetryStopReason(.notRetryable)
+    /// The next wait would end past the policy's ``RetryPolicy/maxElapsedTime`` (or a server's
+    /// `Retry-After` hint is longer than the time left), so the loop failed fast instead of sleeping.
+    public static let elapsedTimeExhausted = RetryStopReason(.elapsedTimeExhausted)
+    /// A server's `Retry-After` hint is longer than the schedule's ``Backoff/maxDelay``: retrying
+    /// earlier would ignore the server and waiting longer would break the cap, so the loop failed fast.
+    public static let retryAfterExceedsMaxDelay = RetryStopReason(.retryAfterExceedsMaxDelay)
+    /// The calling task was cancelled, or the failure was a cancellation.
+    public static let cancelled = RetryStopReason(.cancelled)
+
+    /// The reason's name, such as `attemptsExhausted`.
+    public var description: String { storage.rawValue }
+}

@@ -1,0 +1,57 @@
+extension Duration {
+    /// The largest duration the library computes with: `Int64.max` nanoseconds, about 292 years.
+    @usableFromInline
+    static let saturatedMaximum = Duration.nanoseconds(Int64.max)
+
+    /// This duration in whole nanoseconds, truncated toward zero and saturated to the `Int64` range.
+    @usableFromInline
+    var saturatingNanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (wholeNanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let (sum, sumOverflow) = wholeNanoseconds.addingReportingOverflow(attoseconds / 1_000_000_000)
+        if sumOverflow { return wholeNanoseconds < 0 ? .min : .max }
+        return sum
+    }
+
+    /// This duration in seconds, as a floating-point value (for reports, JSON and logs).
+    @usableFromInline
+    var inSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) * 1e-18
+    }
+
+    /// A duration of `seconds`, or `nil` when `seconds` is not finite, is negative, or exceeds
+    /// ``saturatedMaximum``. Never traps, unlike `Duration.seconds(_: Double)` on such input.
+    static func checkedSeconds(_ seconds: Double) -> Duration? {
+        guard seconds.isFinite, seconds >= 0 else { return nil }
+        let nanoseconds = (seconds * 1e9).rounded()
+        // 9.223372036854775e18 is the first Double above Int64.max; anything at or over it does not fit.
+        guard nanoseconds < 9.223_372_036_854_775_807e18 else { return nil }
+        return .nanoseconds(Int64(nanoseconds))
+    }
+
+    /// A duration of `nanoseconds`, clamped to `0...Int64.max` nanoseconds. `nan` yields zero,
+    /// `+infinity` yields ``saturatedMaximum``.
+    static func clampedNanoseconds(_ nanoseconds: Double) -> Duration {
+        guard nanoseconds > 0 else { return .zero }
+        guard nanoseconds < 9.223_372_036_854_775_807e18 else { return saturatedMaximum }
+        return .nanoseconds(Int64(nanoseconds.rounded()))
+    }
+}
+
+extension Int64 {
+    /// `self + other`, saturated to `Int64.max` (both operands are non-negative in the library's use).
+    @inline(__always)
+    func saturatingAdd(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? .max : sum
+    }
+
+    /// `self * other`, saturated to `Int64.max` (both operands are non-negative in the library's use).
+    @inline(__always)
+    func saturatingMultiply(_ other: Int64) -> Int64 {
+        let (product, overflow) = multipliedReportingOverflow(by: other)
+        return overflow ? .max : product
+    }
+}
