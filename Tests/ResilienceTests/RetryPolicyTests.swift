@@ -17,7 +17,7 @@ struct RetryPolicyTests {
 
         #expect(RetryPolicy.rateLimit.maxAttempts == 5)
         #expect(RetryPolicy.rateLimit.backoff == .exponential(initial: .seconds(2), multiplier: 3, maxDelay: .seconds(120)))
-        #expect(RetryPolicy.rateLimit.retryableCategories == Set(ErrorCategory.allCases).subtracting([.cancellation]))
+        #expect(RetryPolicy.rateLimit.retryableCategories == [.timeout, .connectionFailure, .ioFailure, .transient, .rateLimited, .permanent])
 
         #expect(RetryPolicy.conservative.maxAttempts == 2)
         #expect(RetryPolicy.conservative.backoff == .exponential(initial: .seconds(2), multiplier: 2, maxDelay: .seconds(60)))

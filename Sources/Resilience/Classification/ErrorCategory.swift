@@ -13,11 +13,12 @@
 /// | ``transient`` | yes | HTTP 500, 502, 503, 504; user errors marked transient |
 /// | ``rateLimited`` | no | HTTP 429, a provider's "slow down" |
 /// | ``permanent`` | no | bad input, not found, authentication failures, unknown errors |
+/// | ``rejected`` | no | a resilience strategy refused the call: an open circuit breaker |
 /// | ``cancellation`` | no | `CancellationError`, also wrapped; never retried |
 public struct ErrorCategory: Hashable, Sendable, CaseIterable, Codable, CustomStringConvertible {
     @usableFromInline
     enum Storage: String, Hashable, Sendable, CaseIterable {
-        case timeout, connectionFailure, ioFailure, transient, rateLimited, permanent, cancellation
+        case timeout, connectionFailure, ioFailure, transient, rateLimited, permanent, rejected, cancellation
     }
 
     @usableFromInline
@@ -40,6 +41,10 @@ public struct ErrorCategory: Hashable, Sendable, CaseIterable, Codable, CustomSt
     public static let rateLimited = ErrorCategory(storage: .rateLimited)
     /// Retrying cannot help: invalid input, not found, not authorised. Also the default for unknown errors.
     public static let permanent = ErrorCategory(storage: .permanent)
+    /// A resilience strategy refused to make the call, such as a circuit breaker that is open. No
+    /// preset retries it: retrying would only wait against a service known to be down. Its
+    /// ``ErrorClassification/retryAfter`` says when the strategy may admit calls again.
+    public static let rejected = ErrorCategory(storage: .rejected)
     /// The work was cancelled. Never retried, whatever a policy says.
     public static let cancellation = ErrorCategory(storage: .cancellation)
 
@@ -53,7 +58,7 @@ public struct ErrorCategory: Hashable, Sendable, CaseIterable, Codable, CustomSt
     public var isTransient: Bool {
         switch storage {
         case .timeout, .connectionFailure, .ioFailure, .transient: true
-        case .rateLimited, .permanent, .cancellation: false
+        case .rateLimited, .permanent, .rejected, .cancellation: false
         }
     }
 

@@ -31,6 +31,8 @@ public struct ErrorClassification: Hashable, Sendable, CustomStringConvertible {
     public static let transient = ErrorClassification(.transient)
     /// Retrying cannot help.
     public static let permanent = ErrorClassification(.permanent)
+    /// A resilience strategy refused the call.
+    public static let rejected = ErrorClassification(.rejected)
     /// The work was cancelled.
     public static let cancellation = ErrorClassification(.cancellation)
 

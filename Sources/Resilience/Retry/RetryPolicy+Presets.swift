@@ -18,12 +18,13 @@ extension RetryPolicy {
     )
 
     /// The guide's rate-limit policy: 5 attempts; 2 s tripling to at most 120 s, plus up to 50 % jitter;
-    /// retries every failure except cancellation (the guide's `retry_on=(Exception,)`).
+    /// retries every failure (the guide's `retry_on=(Exception,)`) except cancellation and calls
+    /// rejected by a strategy such as an open circuit breaker.
     public static let rateLimit = RetryPolicy(
         unchecked: 5,
         backoff: .exponential(initial: .seconds(2), multiplier: 3, maxDelay: .seconds(120)),
         jitter: .proportional(0.5),
-        retryableCategories: Set(ErrorCategory.allCases).subtracting([.cancellation])
+        retryableCategories: Set(ErrorCategory.allCases).subtracting([.cancellation, .rejected])
     )
 
     /// The guide's conservative policy: 2 attempts; 2 s doubling to at most 60 s, plus up to 50 %
