@@ -146,7 +146,8 @@ public final class ManualClock: Clock, Sendable {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 enum Registration {
-                    case cancelled, due, sleeping([SleeperWaiter])
+                    case cancelled, due
+                    case sleeping([SleeperWaiter])
                 }
                 let registration = state.withLock { state -> Registration in
                     if state.cancelledBeforeRegistering.remove(id) != nil { return .cancelled }

@@ -80,8 +80,7 @@ public final class ScriptedOperation<Value: Sendable>: Sendable {
     ///
     /// - Returns: The step's value.
     /// - Throws: The step's error.
-    nonisolated(nonsending)
-    public func callAsFunction() async throws -> Value {
+    nonisolated(nonsending) public func callAsFunction() async throws -> Value {
         try next()
     }
 }

@@ -14,25 +14,28 @@ struct BackoffTests {
     @Test("linear schedule grows by its increment up to the cap")
     func linear() {
         let schedule = Backoff.linear(initial: .seconds(1), increment: .milliseconds(500), maxDelay: .seconds(2))
-        #expect((1...5).map(schedule.delay(forRetry:)) == [
-            .seconds(1), .milliseconds(1500), .seconds(2), .seconds(2), .seconds(2),
-        ])
+        #expect(
+            (1...5).map(schedule.delay(forRetry:)) == [
+                .seconds(1), .milliseconds(1500), .seconds(2), .seconds(2), .seconds(2),
+            ])
     }
 
     @Test("exponential schedule doubles from the base up to the cap (the guide's 1, 2, 4, 8 … 60 s)")
     func exponential() {
         let schedule = Backoff.exponential(initial: .seconds(1), multiplier: 2, maxDelay: .seconds(60))
-        #expect((1...8).map(schedule.delay(forRetry:)) == [
-            .seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16), .seconds(32), .seconds(60), .seconds(60),
-        ])
+        #expect(
+            (1...8).map(schedule.delay(forRetry:)) == [
+                .seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16), .seconds(32), .seconds(60), .seconds(60),
+            ])
     }
 
     @Test("exponential schedule with multiplier 3 (the guide's rate-limit policy: 2, 6, 18, 54, 120 s)")
     func exponentialTriple() {
         let schedule = Backoff.exponential(initial: .seconds(2), multiplier: 3, maxDelay: .seconds(120))
-        #expect((1...5).map(schedule.delay(forRetry:)) == [
-            .seconds(2), .seconds(6), .seconds(18), .seconds(54), .seconds(120),
-        ])
+        #expect(
+            (1...5).map(schedule.delay(forRetry:)) == [
+                .seconds(2), .seconds(6), .seconds(18), .seconds(54), .seconds(120),
+            ])
     }
 
     @Test(
@@ -51,9 +54,10 @@ struct BackoffTests {
     @Test("custom schedule yields its delays in order, then repeats the last")
     func custom() {
         let schedule = Backoff.custom([.milliseconds(100), .seconds(1), .seconds(5)])
-        #expect((1...5).map(schedule.delay(forRetry:)) == [
-            .milliseconds(100), .seconds(1), .seconds(5), .seconds(5), .seconds(5),
-        ])
+        #expect(
+            (1...5).map(schedule.delay(forRetry:)) == [
+                .milliseconds(100), .seconds(1), .seconds(5), .seconds(5), .seconds(5),
+            ])
     }
 
     @Test("retry numbers below 1 count as the first retry")

@@ -81,7 +81,10 @@ struct ErrorClassifierTests {
 
     @Test("CancellationError is cancellation, even wrapped, and no rule can say otherwise")
     func cancellation() {
-        enum Wrapper: Error { case underlying(any Error), pair(code: Int, cause: any Error) }
+        enum Wrapper: Error {
+            case underlying(any Error)
+            case pair(code: Int, cause: any Error)
+        }
         struct Outer: Error { var inner: Wrapper }
         let everythingIsTransient = ErrorClassifier.default.addingRule { _ in .transient }
         for error: any Error in [

@@ -21,9 +21,12 @@ struct JitterTests {
             (.full, [741_564_878, 319_820_785, 1_114_404_521, 2_753_525_732, 608_482_696, 27_783_298_449]),
             (.equal, [870_782_439, 1_159_910_392, 2_557_202_260, 5_376_762_866, 8_304_241_348, 29_891_649_224]),
             (.decorrelated, [2_483_129_757, 2_031_324_372, 2_419_186_667, 3_153_794_060, 1_321_787_790, 3_574_611_734]),
-            (.proportional(0.5), [
-                1_370_782_439, 2_159_910_392, 4_557_202_260, 9_376_762_866, 16_304_241_348, 45_891_649_224,
-            ]),
+            (
+                .proportional(0.5),
+                [
+                    1_370_782_439, 2_159_910_392, 4_557_202_260, 9_376_762_866, 16_304_241_348, 45_891_649_224,
+                ]
+            ),
         ] as [(Jitter, [Int64])]
     )
     func exactSequence(jitter: Jitter, nanoseconds: [Int64]) {
@@ -62,7 +65,9 @@ struct JitterTests {
         #expect(buckets.allSatisfy { (900...1_100).contains($0) }, "\(buckets)")
     }
 
-    @Test("the cap holds after jitter is applied", arguments: [Jitter.proportional(1), .proportional(0.5), .decorrelated, .full, .equal, .none])
+    @Test(
+        "the cap holds after jitter is applied",
+        arguments: [Jitter.proportional(1), .proportional(0.5), .decorrelated, .full, .equal, .none])
     func capHoldsAfterJitter(jitter: Jitter) {
         let cap = Duration.seconds(60)
         let schedule = Backoff.exponential(initial: .seconds(1), multiplier: 2, maxDelay: cap)

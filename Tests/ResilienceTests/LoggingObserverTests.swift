@@ -41,7 +41,8 @@ struct LoggingObserverTests {
         let handler = CapturingLogHandler()
         let logger = Logger(label: "test") { _ in handler }
         let clock = ManualClock(advancesAutomatically: true)
-        let policy = try RetryPolicy(maxAttempts: 2, backoff: .constant(.milliseconds(1500)), jitter: .none, retryableCategories: [.timeout])
+        let policy = try RetryPolicy(
+            maxAttempts: 2, backoff: .constant(.milliseconds(1500)), jitter: .none, retryableCategories: [.timeout])
         await #expect(throws: TimeoutError.self) {
             try await retry(policy, clock: clock, observer: LoggingObserver(logger: logger)) { () async throws -> Int in
                 throw TimeoutError(timeout: .seconds(5))
@@ -49,9 +50,10 @@ struct LoggingObserverTests {
         }
         let entries = handler.entries
         #expect(entries.map(\.level) == [.warning, .error])
-        #expect(entries.map(\.message) == [
-            "Attempt 1 failed, retrying in 1.5 s", "Giving up after 2 attempt(s): attemptsExhausted",
-        ])
+        #expect(
+            entries.map(\.message) == [
+                "Attempt 1 failed, retrying in 1.5 s", "Giving up after 2 attempt(s): attemptsExhausted",
+            ])
         #expect(entries[0].metadata["resilience.strategy"] == "retry")
         #expect(entries[0].metadata["resilience.attempt"] == "1")
         #expect(entries[0].metadata["resilience.delay_seconds"] == "1.5")

@@ -17,7 +17,8 @@ struct RetryPolicyTests {
 
         #expect(RetryPolicy.rateLimit.maxAttempts == 5)
         #expect(RetryPolicy.rateLimit.backoff == .exponential(initial: .seconds(2), multiplier: 3, maxDelay: .seconds(120)))
-        #expect(RetryPolicy.rateLimit.retryableCategories == [.timeout, .connectionFailure, .ioFailure, .transient, .rateLimited, .permanent])
+        #expect(
+            RetryPolicy.rateLimit.retryableCategories == [.timeout, .connectionFailure, .ioFailure, .transient, .rateLimited, .permanent])
 
         #expect(RetryPolicy.conservative.maxAttempts == 2)
         #expect(RetryPolicy.conservative.backoff == .exponential(initial: .seconds(2), multiplier: 2, maxDelay: .seconds(60)))
@@ -79,7 +80,10 @@ struct RetryPolicyTests {
             (Fields(maxElapsedTime: .zero), "maxElapsedTime"),
             (Fields(maxElapsedTime: .seconds(-5)), "maxElapsedTime"),
             (Fields(retryableCategories: [.timeout, .cancellation]), "retryableCategories"),
-            (Fields(backoffByCategory: [.rateLimited: .exponential(initial: .seconds(4), maxDelay: .seconds(1))]), "backoffByCategory.rateLimited.maxDelay"),
+            (
+                Fields(backoffByCategory: [.rateLimited: .exponential(initial: .seconds(4), maxDelay: .seconds(1))]),
+                "backoffByCategory.rateLimited.maxDelay"
+            ),
             (Fields(backoffByCategory: [.cancellation: .constant(.seconds(1))]), "backoffByCategory.cancellation"),
         ] as [(Fields, String)]
     )
@@ -133,14 +137,16 @@ struct RetryPolicyTests {
             }
             """#
         let policy = try JSONDecoder().decode(RetryPolicy.self, from: Data(json.utf8))
-        #expect(policy == (try RetryPolicy(
-            maxAttempts: 5,
-            backoff: .exponential(initial: .milliseconds(500), multiplier: 3, maxDelay: .seconds(30)),
-            jitter: .proportional(0.25),
-            maxElapsedTime: .seconds(90),
-            retryableCategories: [.timeout, .rateLimited],
-            backoffByCategory: [.rateLimited: .constant(.seconds(4))]
-        )))
+        #expect(
+            policy
+                == (try RetryPolicy(
+                    maxAttempts: 5,
+                    backoff: .exponential(initial: .milliseconds(500), multiplier: 3, maxDelay: .seconds(30)),
+                    jitter: .proportional(0.25),
+                    maxElapsedTime: .seconds(90),
+                    retryableCategories: [.timeout, .rateLimited],
+                    backoffByCategory: [.rateLimited: .constant(.seconds(4))]
+                )))
     }
 
     @Test(
@@ -151,7 +157,10 @@ struct RetryPolicyTests {
             (#"{ "maxAttempts": 2.5 }"#, "maxAttempts", .wrongType),
             (#"{ "maxAttempt": 5 }"#, "maxAttempt", .unknownField),
             (#"{ "preset": "yolo" }"#, "preset", .invalidValue),
-            (#"{ "backoff": { "type": "exponential", "initialDelay": 1, "multiplier": -2, "maxDelay": 9 } }"#, "backoff.multiplier", .invalidValue),
+            (
+                #"{ "backoff": { "type": "exponential", "initialDelay": 1, "multiplier": -2, "maxDelay": 9 } }"#, "backoff.multiplier",
+                .invalidValue
+            ),
             (#"{ "backoff": { "type": "exponential", "initialDelay": 10, "maxDelay": 1 } }"#, "backoff.maxDelay", .invalidValue),
             (#"{ "backoff": { "type": "exponential", "initialDelay": -1, "maxDelay": 1 } }"#, "backoff.initialDelay", .invalidValue),
             (#"{ "backoff": { "type": "exponential", "initialDelay": 1e300, "maxDelay": 1e301 } }"#, "backoff.initialDelay", .invalidValue),
@@ -168,7 +177,10 @@ struct RetryPolicyTests {
             (#"{ "retryableCategories": ["cancellation"] }"#, "retryableCategories", .invalidValue),
             (#"{ "retryableCategories": "timeout" }"#, "retryableCategories", .wrongType),
             (#"{ "backoffByCategory": { "gremlins": { "type": "constant", "delay": 1 } } }"#, "backoffByCategory.gremlins", .unknownField),
-            (#"{ "backoffByCategory": { "rateLimited": { "type": "constant", "delay": -1 } } }"#, "backoffByCategory.rateLimited.delay", .invalidValue),
+            (
+                #"{ "backoffByCategory": { "rateLimited": { "type": "constant", "delay": -1 } } }"#, "backoffByCategory.rateLimited.delay",
+                .invalidValue
+            ),
             (#"[1, 2]"#, "(root)", .wrongType),
         ] as [(String, String, ConfigurationError.Code)]
     )

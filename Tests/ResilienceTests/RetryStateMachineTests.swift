@@ -1,6 +1,7 @@
-@testable import Resilience
 import ResilienceTestKit
 import Testing
+
+@testable import Resilience
 
 @Suite("Retry decisions")
 struct RetryStateMachineTests {
@@ -67,13 +68,19 @@ struct RetryStateMachineTests {
         var generator = SeededRandomNumberGenerator(seed: 42)
         var delays: [Duration] = []
         for attempt in 1...6 {
-            guard case .retry(let delay) = machine.decide(
-                after: .timeout, attempt: attempt, elapsed: nil, policy: policy, using: &generator
-            ) else { Issue.record("expected a retry"); return }
+            guard
+                case .retry(let delay) = machine.decide(
+                    after: .timeout, attempt: attempt, elapsed: nil, policy: policy, using: &generator
+                )
+            else {
+                Issue.record("expected a retry")
+                return
+            }
             delays.append(delay)
             #expect(machine.previousDelay == delay)
         }
         // The same sequence as JitteredBackoff's (see JitterTests).
-        #expect(delays == [2_483_129_757, 2_031_324_372, 2_419_186_667, 3_153_794_060, 1_321_787_790, 3_574_611_734].map(Duration.nanoseconds))
+        #expect(
+            delays == [2_483_129_757, 2_031_324_372, 2_419_186_667, 3_153_794_060, 1_321_787_790, 3_574_611_734].map(Duration.nanoseconds))
     }
 }

@@ -70,8 +70,7 @@ public struct Retry<ClockType: Clock>: Sendable where ClockType.Duration == Dura
     /// - Throws: The last attempt's error, unchanged, when retrying ends; `CancellationError` when the
     ///   task is cancelled during a wait.
     @inlinable
-    nonisolated(nonsending)
-    public func execute<Result>(
+    nonisolated(nonsending) public func execute<Result>(
         _ operation: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
         try await run(operation, ignoringCategories: false) { _ in nil }
@@ -89,8 +88,7 @@ public struct Retry<ClockType: Clock>: Sendable where ClockType.Duration == Dura
     /// - Returns: The first accepted value, or the last value when retrying ends on a rejected one.
     /// - Throws: The last attempt's error, unchanged, when retrying ends on an error.
     @inlinable
-    nonisolated(nonsending)
-    public func execute<Result>(
+    nonisolated(nonsending) public func execute<Result>(
         retryingWhen shouldRetry: (Result) -> Bool,
         _ operation: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
@@ -108,8 +106,7 @@ public struct Retry<ClockType: Clock>: Sendable where ClockType.Duration == Dura
     /// - Returns: The first accepted value, or the last value when retrying ends on a rejected one.
     /// - Throws: The last attempt's error, unchanged, when retrying ends on an error.
     @inlinable
-    nonisolated(nonsending)
-    public func execute<Result>(
+    nonisolated(nonsending) public func execute<Result>(
         classifyingResult classifyResult: (Result) -> ErrorClassification?,
         _ operation: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
@@ -119,8 +116,7 @@ public struct Retry<ClockType: Clock>: Sendable where ClockType.Duration == Dura
     /// The loop. Inlinable so that it is specialised for the caller's result and clock types; the
     /// failure path calls out to non-inlined helpers.
     @inlinable
-    nonisolated(nonsending)
-    func run<Result>(
+    nonisolated(nonsending) func run<Result>(
         _ operation: nonisolated(nonsending) () async throws -> Result,
         ignoringCategories: Bool,
         classifyResult: (Result) -> ErrorClassification?
@@ -206,8 +202,7 @@ public struct Retry<ClockType: Clock>: Sendable where ClockType.Duration == Dura
 
     /// Waits `delay` on the clock; a zero delay does not sleep but still honours cancellation.
     @usableFromInline
-    nonisolated(nonsending)
-    func wait(_ delay: Duration, afterAttempt attempt: Int, lastError: (any Error)?) async throws {
+    nonisolated(nonsending) func wait(_ delay: Duration, afterAttempt attempt: Int, lastError: (any Error)?) async throws {
         do {
             if delay > .zero {
                 try await clock.sleep(until: clock.now.advanced(by: delay), tolerance: nil)
@@ -262,8 +257,7 @@ extension Retry where ClockType == ContinuousClock {
 /// - Throws: The last attempt's error, unchanged, when retrying ends; `CancellationError` when the task
 ///   is cancelled during a wait.
 @inlinable
-nonisolated(nonsending)
-public func retry<Result, ClockType: Clock>(
+nonisolated(nonsending) public func retry<Result, ClockType: Clock>(
     _ policy: RetryPolicy = .default,
     clock: ClockType = ContinuousClock(),
     classifier: ErrorClassifier = .default,
@@ -295,8 +289,7 @@ public func retry<Result, ClockType: Clock>(
 /// - Returns: The first accepted value, or the last value when retrying ends on a rejected one.
 /// - Throws: The last attempt's error, unchanged, when retrying ends on an error.
 @inlinable
-nonisolated(nonsending)
-public func retry<Result, ClockType: Clock>(
+nonisolated(nonsending) public func retry<Result, ClockType: Clock>(
     _ policy: RetryPolicy = .default,
     clock: ClockType = ContinuousClock(),
     classifier: ErrorClassifier = .default,
