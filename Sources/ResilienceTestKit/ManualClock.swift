@@ -20,7 +20,10 @@ import Synchronization
 /// (``requestedSleeps``).
 public final class ManualClock: Clock, Sendable {
     /// A point in the manual clock's time: an offset from the moment the clock was created.
-    public struct Instant: InstantProtocol, Hashable, Sendable, CustomStringConvertible {
+    ///
+    /// `Codable` (as its offset), so state kept on a manual clock's time, such as a
+    /// `CircuitBreakerStateMachine`, can be saved and loaded in tests.
+    public struct Instant: InstantProtocol, Hashable, Sendable, Codable, CustomStringConvertible {
         /// The time since the clock's start.
         public var offset: Duration
 

@@ -42,6 +42,32 @@ public final class RecordingObserver: ResilienceObserver {
         }
     }
 
+    /// The changes of state of every ``ResilienceEvent/Kind/circuitStateChanged(from:to:reason:)`` event, in order.
+    public var circuitTransitions: [CircuitBreakerTransition] {
+        events.compactMap { event in
+            if case .circuitStateChanged(let from, let to, let reason) = event.kind {
+                return CircuitBreakerTransition(from: from, to: to, reason: reason)
+            }
+            return nil
+        }
+    }
+
+    /// The states that refused calls, one per ``ResilienceEvent/Kind/callRejected(state:retryAfter:)`` event, in order.
+    public var rejectedStates: [CircuitState] {
+        events.compactMap { event in
+            if case .callRejected(let state, _) = event.kind { return state }
+            return nil
+        }
+    }
+
+    /// The reasons of every ``ResilienceEvent/Kind/fallbackUsed(reason:)`` event, in order.
+    public var fallbackReasons: [FallbackReason] {
+        events.compactMap { event in
+            if case .fallbackUsed(let reason) = event.kind { return reason }
+            return nil
+        }
+    }
+
     /// Forgets every event recorded so far.
     public func removeAll() {
         recorded.withLock { $0.removeAll() }

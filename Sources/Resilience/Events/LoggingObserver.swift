@@ -2,10 +2,13 @@ import Logging
 
 /// Logs retries through an injected swift-log `Logger`: a warning before each wait (the guide's
 /// `before_sleep_log(logger, logging.WARNING)`), and a message when retrying ends without success.
+/// Also logs circuit breakers' changes of state (a warning when a circuit opens or is isolated, a
+/// notice when it half-opens, closes or is disabled) and, optionally, their rejections and fallbacks.
 ///
 /// Each message carries metadata: `resilience.strategy`, `resilience.attempt`, `resilience.delay_seconds`,
-/// `resilience.category`, `resilience.error`, `resilience.reason`. The library never bootstraps
-/// logging; pass the logger your application configured.
+/// `resilience.category`, `resilience.error`, `resilience.reason`, `resilience.from_state`,
+/// `resilience.to_state`, `resilience.state`, `resilience.retry_after_seconds`. The library never
+/// bootstraps logging; pass the logger your application configured.
 ///
 /// ```swift
 /// let value = try await retry(.default, observer: LoggingObserver(logger: logger)) {
@@ -21,6 +24,14 @@ public struct LoggingObserver: ResilienceObserver {
     public var gaveUpLevel: Logger.Level
     /// The level of each failed attempt's message, or `nil` not to log attempts. Default: `nil`.
     public var attemptFailedLevel: Logger.Level?
+    /// The level of the message when a circuit opens or is isolated. Default: `.warning`.
+    public var circuitOpenedLevel: Logger.Level
+    /// The level of the message when a circuit half-opens, closes, or is disabled. Default: `.notice`.
+    public var circuitRecoveringLevel: Logger.Level
+    /// The level of each call a circuit breaker rejects, or `nil` not to log them. Default: `nil`.
+    public var callRejectedLevel: Logger.Level?
+    /// The level of each fallback run, or `nil` not to log them. Default: `.info`.
+    public var fallbackUsedLevel: Logger.Level?
 
     /// Creates a logging observer.
     ///
@@ -29,16 +40,28 @@ public struct LoggingObserver: ResilienceObserver {
     ///   - retryLevel: The level of the message before each wait.
     ///   - gaveUpLevel: The level of the message when retrying ends without success.
     ///   - attemptFailedLevel: The level of each failed attempt's message, or `nil` for none.
+    ///   - circuitOpenedLevel: The level of the message when a circuit opens or is isolated.
+    ///   - circuitRecoveringLevel: The level of the message when a circuit half-opens, closes or is disabled.
+    ///   - callRejectedLevel: The level of each rejected call's message, or `nil` for none.
+    ///   - fallbackUsedLevel: The level of each fallback run's message, or `nil` for none.
     public init(
         logger: Logger,
         retryLevel: Logger.Level = .warning,
         gaveUpLevel: Logger.Level = .error,
-        attemptFailedLevel: Logger.Level? = nil
+        attemptFailedLevel: Logger.Level? = nil,
+        circuitOpenedLevel: Logger.Level = .warning,
+        circuitRecoveringLevel: Logger.Level = .notice,
+        callRejectedLevel: Logger.Level? = nil,
+        fallbackUsedLevel: Logger.Level? = .info
     ) {
         self.logger = logger
         self.retryLevel = retryLevel
         self.gaveUpLevel = gaveUpLevel
         self.attemptFailedLevel = attemptFailedLevel
+        self.circuitOpenedLevel = circuitOpenedLevel
+        self.circuitRecoveringLevel = circuitRecoveringLevel
+        self.callRejectedLevel = callRejectedLevel
+        self.fallbackUsedLevel = fallbackUsedLevel
     }
 
     /// Logs the event if it is one this observer logs.
@@ -77,6 +100,37 @@ public struct LoggingObserver: ResilienceObserver {
                     "resilience.attempt": "\(attempt)",
                     "resilience.category": "\(classification.category)",
                     "resilience.error": "\(String(describing: error))",
+                ]
+            )
+        case .circuitStateChanged(let from, let to, let reason):
+            let level = (to == .open || to == .isolated) ? circuitOpenedLevel : circuitRecoveringLevel
+            logger.log(
+                level: level,
+                "Circuit \(to) (was \(from)): \(reason)",
+                metadata: [
+                    "resilience.strategy": "\(event.strategy)",
+                    "resilience.from_state": "\(from)",
+                    "resilience.to_state": "\(to)",
+                    "resilience.reason": "\(reason)",
+                ]
+            )
+        case .callRejected(let state, let retryAfter):
+            guard let level = callRejectedLevel else { return }
+            var metadata: Logger.Metadata = [
+                "resilience.strategy": "\(event.strategy)",
+                "resilience.state": "\(state)",
+            ]
+            if let retryAfter { metadata["resilience.retry_after_seconds"] = "\(retryAfter.inSeconds)" }
+            logger.log(level: level, "Call rejected: circuit \(state)", metadata: metadata)
+        case .fallbackUsed(let reason):
+            guard let level = fallbackUsedLevel else { return }
+            logger.log(
+                level: level,
+                "Using fallback after \(reason.classification.category)",
+                metadata: [
+                    "resilience.strategy": "\(event.strategy)",
+                    "resilience.category": "\(reason.classification.category)",
+                    "resilience.error": "\(String(describing: reason.error))",
                 ]
             )
         case .attemptSucceeded, .resultRejected:

@@ -1,4 +1,5 @@
-/// Something a resilience strategy did: an attempt's outcome, a scheduled retry, the end of retrying.
+/// Something a resilience strategy did: an attempt's outcome, a scheduled retry, the end of retrying,
+/// a circuit breaker's change of state or refusal, a fallback run.
 ///
 /// Every strategy reports through the same event type and ``ResilienceObserver``, so one observer
 /// (a logger, metrics, a statistics report, a test recorder) sees all of them. ``strategy`` names the
@@ -34,6 +35,13 @@ public struct ResilienceEvent: Sendable, CustomStringConvertible {
         /// Retrying ended after `attempts` attempts without success, for `reason`. The call throws
         /// `error` (the last attempt's, unchanged) or, when `error` is `nil`, returns the last rejected result.
         case retriesEnded(attempts: Int, reason: RetryStopReason, error: (any Error)?)
+        /// A circuit breaker moved from state `from` to state `to`, for `reason`.
+        case circuitStateChanged(from: CircuitState, to: CircuitState, reason: CircuitBreakerTransition.Reason)
+        /// A circuit breaker in state `state` refused a call, which threw ``CircuitOpenError``.
+        /// `retryAfter` is the time until the circuit may half-open, when known.
+        case callRejected(state: CircuitState, retryAfter: Duration?)
+        /// The primary operation failed as `reason` says, and the fallback runs instead.
+        case fallbackUsed(reason: FallbackReason)
     }
 
     /// A one-line description such as `retry: attempt 2 failed (timeout): timed out after 5.0 seconds`.
@@ -50,6 +58,12 @@ public struct ResilienceEvent: Sendable, CustomStringConvertible {
         case .retriesEnded(let attempts, let reason, let error):
             "\(strategy): gave up after \(attempts) attempt\(attempts == 1 ? "" : "s") (\(reason))"
                 + (error.map { ": \($0)" } ?? "")
+        case .circuitStateChanged(let from, let to, let reason):
+            "\(strategy): circuit \(from) -> \(to) (\(reason))"
+        case .callRejected(let state, let retryAfter):
+            "\(strategy): call rejected, circuit \(state)" + (retryAfter.map { ", may half-open in \($0.inSeconds) s" } ?? "")
+        case .fallbackUsed(let reason):
+            "\(strategy): fallback used after \(reason)"
         }
     }
 }

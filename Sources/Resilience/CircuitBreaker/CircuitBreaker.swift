@@ -1,0 +1,290 @@
+import Synchronization
+
+/// Stops calling a downstream that keeps failing, and lets a few probe calls test whether it has
+/// recovered: closed, open, half-open, plus the manual states isolated and disabled (see
+/// ``CircuitState``).
+///
+/// Create one breaker per downstream and share it with every caller: it is a `Sendable` class whose
+/// logic is a ``CircuitBreakerStateMachine`` value behind a `Mutex`. A call takes the lock twice for a
+/// few nanoseconds (once to be admitted, once to record its outcome), with no actor hop and, in the
+/// closed state, no allocation.
+///
+/// ```swift
+/// let ocrBreaker = CircuitBreaker(name: "ocr", configuration: .default, observer: LoggingObserver(logger: logger))
+/// let text = try await ocrBreaker.execute { try await ocr.extract(receiptID) }
+/// ```
+///
+/// - A rejected call throws ``CircuitOpenError`` without running the operation.
+/// - An admitted call's error is rethrown **unchanged**; the breaker only counts it: as a failure when
+///   its category is in ``CircuitBreakerConfiguration/failureCategories`` (or `countsAsFailure` says so),
+///   otherwise not at all. Cancellation never counts, and neither does a failure of a cancelled task.
+/// - **A permit is never lost**: whether the operation returns, throws, throws an ignored error or is
+///   cancelled, its permit (and in the half-open state its probe slot) is given back before `execute`
+///   returns.
+/// - Time comes from the injected clock: the break duration, slow calls and time-based windows all
+///   run on it, so tests can use a manual clock.
+///
+/// **With other strategies**, put the retry loop outside the breaker (each attempt is a call the
+/// breaker counts, and a rejection ends the retrying at once) and a ``Fallback`` outermost:
+///
+/// ```swift
+/// let text = try await localOCRFallback.execute {
+///     try await ocrRetry.execute {
+///         try await ocrBreaker.execute { try await ocr.extract(receiptID) }
+///     }
+/// }
+/// ```
+public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Duration == Duration {
+    /// The state machine this breaker runs, over its clock's instants.
+    public typealias StateMachine = CircuitBreakerStateMachine<ClockType.Instant>
+
+    /// Decides whether an error counts as a failure, instead of the configuration's
+    /// ``CircuitBreakerConfiguration/failureCategories``; errors it rejects count neither way.
+    public typealias FailurePredicate = @Sendable (_ error: any Error, _ classification: ErrorClassification) -> Bool
+
+    /// The breaker's name, reported in its events and errors (for example `"ocr"`).
+    public let name: String
+    /// When the breaker trips, how long it stays open and how it probes.
+    public let configuration: CircuitBreakerConfiguration
+    /// The clock that measures break durations, slow calls and time-based windows.
+    public let clock: ClockType
+    /// Maps each error to its category.
+    public let classifier: ErrorClassifier
+    /// Overrides ``CircuitBreakerConfiguration/failureCategories`` when set.
+    public let countsAsFailure: FailurePredicate?
+    /// Receives state changes and rejections; `nil` for none.
+    public let observer: (any ResilienceObserver)?
+
+    /// The state, behind the lock.
+    @usableFromInline
+    let machine: Mutex<StateMachine>
+
+    /// Creates a closed circuit breaker.
+    ///
+    /// - Parameters:
+    ///   - name: The name reported in events and errors.
+    ///   - configuration: When it trips, how long it stays open and how it probes.
+    ///   - clock: The clock that measures time.
+    ///   - classifier: Maps each error to its category.
+    ///   - countsAsFailure: Decides whether an error counts as a failure, instead of the configuration's
+    ///     categories; `nil` to use the categories. Cancellation never counts, whatever it says.
+    ///   - observer: Receives state changes and rejections.
+    public init(
+        name: String = "circuit-breaker",
+        configuration: CircuitBreakerConfiguration = .default,
+        clock: ClockType,
+        classifier: ErrorClassifier = .default,
+        countsAsFailure: FailurePredicate? = nil,
+        observer: (any ResilienceObserver)? = nil
+    ) {
+        self.name = name
+        self.configuration = configuration
+        self.clock = clock
+        self.classifier = classifier
+        self.countsAsFailure = countsAsFailure
+        self.observer = observer
+        self.machine = Mutex(StateMachine(configuration: configuration, now: clock.now))
+    }
+
+    // MARK: - Calls
+
+    /// Runs `operation` if the circuit admits it, and counts its outcome.
+    ///
+    /// - Parameter operation: The call to the downstream, run in the caller's isolation.
+    /// - Returns: The operation's value.
+    /// - Throws: ``CircuitOpenError`` when the circuit refuses the call (the operation does not run);
+    ///   otherwise the operation's error, unchanged.
+    @inlinable
+    nonisolated(nonsending) public func execute<Result>(
+        _ operation: nonisolated(nonsending) () async throws -> Result
+    ) async throws -> Result {
+        let permit = try admit()
+        let value: Result
+        do {
+            value = try await operation()
+        } catch {
+            settle(permit, after: error)
+            throw error
+        }
+        settle(permit, outcome: .success)
+        return value
+    }
+
+    /// Runs `operation` if the circuit admits it, and counts its outcome, treating the values
+    /// `classifyResult` classifies as failures of that classification (an HTTP 503 response returned
+    /// rather than thrown). The value is returned either way.
+    ///
+    /// - Parameters:
+    ///   - classifyResult: A classification for a value that should count like an error of it, or
+    ///     `nil` for a success.
+    ///   - operation: The call to the downstream, run in the caller's isolation.
+    /// - Returns: The operation's value.
+    /// - Throws: ``CircuitOpenError`` when the circuit refuses the call; otherwise the operation's
+    ///   error, unchanged.
+    @inlinable
+    nonisolated(nonsending) public func execute<Result>(
+        classifyingResult classifyResult: (Result) -> ErrorClassification?,
+        _ operation: nonisolated(nonsending) () async throws -> Result
+    ) async throws -> Result {
+        let permit = try admit()
+        let value: Result
+        do {
+            value = try await operation()
+        } catch {
+            settle(permit, after: error)
+            throw error
+        }
+        if let classification = classifyResult(value) {
+            settle(permit, classifiedAs: classification)
+        } else {
+            settle(permit, outcome: .success)
+        }
+        return value
+    }
+
+    /// How this breaker counts a call that threw `error`.
+    ///
+    /// Cancellation, and any error thrown while the calling task is cancelled, is
+    /// ``CircuitBreakerOutcome/ignored``; otherwise `countsAsFailure` decides if set, else the
+    /// configuration's ``CircuitBreakerConfiguration/failureCategories``.
+    ///
+    /// - Parameter error: The error the call threw.
+    /// - Returns: ``CircuitBreakerOutcome/failure`` or ``CircuitBreakerOutcome/ignored``.
+    public func outcome(of error: any Error) -> CircuitBreakerOutcome {
+        if Task.isCancelled { return .ignored }
+        return outcome(of: error, classifiedAs: classifier.classify(error))
+    }
+
+    private func outcome(of error: (any Error)?, classifiedAs classification: ErrorClassification) -> CircuitBreakerOutcome {
+        if classification.category == .cancellation { return .ignored }
+        if let countsAsFailure, let error {
+            return countsAsFailure(error, classification) ? .failure : .ignored
+        }
+        return configuration.failureCategories.contains(classification.category) ? .failure : .ignored
+    }
+
+    /// Asks the state machine for a permit; the slow path reports and throws.
+    @inlinable
+    func admit() throws(CircuitOpenError) -> StateMachine.Permit {
+        let acquisition = machine.withLock { $0.acquire(at: clock.now, configuration: configuration) }
+        if case .granted(let permit, .none) = acquisition { return permit }
+        return try admitSlowly(acquisition)
+    }
+
+    /// Reports what ``admit()`` met beyond a plain grant: a change of state, or a rejection.
+    @usableFromInline
+    func admitSlowly(_ acquisition: StateMachine.Acquisition) throws(CircuitOpenError) -> StateMachine.Permit {
+        switch acquisition {
+        case .granted(let permit, let transition):
+            if let transition { report(transition) }
+            return permit
+        case .rejected(let state, let retryAfter):
+            observer?.observe(ResilienceEvent(strategy: name, kind: .callRejected(state: state, retryAfter: retryAfter)))
+            throw CircuitOpenError(breakerName: name, state: state, retryAfter: retryAfter)
+        }
+    }
+
+    /// Gives `permit` back with `outcome`, reporting any change of state.
+    @inlinable
+    func settle(_ permit: StateMachine.Permit, outcome: CircuitBreakerOutcome) {
+        let transition = machine.withLock { $0.record(outcome, for: permit, at: clock.now, configuration: configuration) }
+        if let transition { report(transition) }
+    }
+
+    /// Gives `permit` back after the call threw `error`.
+    @usableFromInline
+    func settle(_ permit: StateMachine.Permit, after error: any Error) {
+        settle(permit, outcome: outcome(of: error))
+    }
+
+    /// Gives `permit` back after the call returned a value classified as a failure.
+    @usableFromInline
+    func settle(_ permit: StateMachine.Permit, classifiedAs classification: ErrorClassification) {
+        settle(permit, outcome: Task.isCancelled ? .ignored : outcome(of: nil, classifiedAs: classification))
+    }
+
+    /// Tells the observer about a change of state.
+    @usableFromInline
+    func report(_ transition: CircuitBreakerTransition) {
+        observer?.observe(
+            ResilienceEvent(
+                strategy: name,
+                kind: .circuitStateChanged(from: transition.from, to: transition.to, reason: transition.reason)
+            )
+        )
+    }
+
+    // MARK: - Reading and manual control
+
+    /// The current state. An open circuit whose break has passed stays ``CircuitState/open`` until the
+    /// next call half-opens it.
+    public var state: CircuitState {
+        machine.withLock { $0.state }
+    }
+
+    /// The state and counts now.
+    ///
+    /// - Returns: A snapshot: state, counts in the sliding window, failure and slow-call rates, probes
+    ///   in flight, time until half-open.
+    public func snapshot() -> CircuitBreakerSnapshot {
+        let now = clock.now
+        return machine.withLock { $0.snapshot(at: now, configuration: configuration) }
+    }
+
+    /// Holds the circuit open: every call is rejected with a ``CircuitOpenError`` in the
+    /// ``CircuitState/isolated`` state until ``release()`` or ``reset()``.
+    public func isolate() {
+        apply { $0.isolate(at: $1, configuration: configuration) }
+    }
+
+    /// Lets every call through, still counting outcomes (which never trip the breaker), until
+    /// ``release()`` or ``reset()``.
+    public func disable() {
+        apply { $0.disable(at: $1, configuration: configuration) }
+    }
+
+    /// Ends ``isolate()`` or ``disable()``: the circuit closes with empty counts. Does nothing in the
+    /// other states.
+    public func release() {
+        apply { $0.release(at: $1, configuration: configuration) }
+    }
+
+    /// Closes the circuit from any state and forgets every count, including the openings in a row that
+    /// lengthen the break duration.
+    public func reset() {
+        apply { $0.reset(at: $1, configuration: configuration) }
+    }
+
+    private func apply(_ change: (inout StateMachine, ClockType.Instant) -> CircuitBreakerTransition?) {
+        let now = clock.now
+        if let transition = machine.withLock({ change(&$0, now) }) { report(transition) }
+    }
+}
+
+extension CircuitBreaker where ClockType == ContinuousClock {
+    /// Creates a closed circuit breaker on the continuous clock.
+    ///
+    /// - Parameters:
+    ///   - name: The name reported in events and errors.
+    ///   - configuration: When it trips, how long it stays open and how it probes.
+    ///   - classifier: Maps each error to its category.
+    ///   - countsAsFailure: Decides whether an error counts as a failure, instead of the configuration's
+    ///     categories; `nil` to use the categories.
+    ///   - observer: Receives state changes and rejections.
+    public convenience init(
+        name: String = "circuit-breaker",
+        configuration: CircuitBreakerConfiguration = .default,
+        classifier: ErrorClassifier = .default,
+        countsAsFailure: FailurePredicate? = nil,
+        observer: (any ResilienceObserver)? = nil
+    ) {
+        self.init(
+            name: name,
+            configuration: configuration,
+            clock: ContinuousClock(),
+            classifier: classifier,
+            countsAsFailure: countsAsFailure,
+            observer: observer
+        )
+    }
+}

@@ -1,0 +1,100 @@
+/// A change of a circuit breaker's state: from where, to where, and why.
+///
+/// Returned by ``CircuitBreakerStateMachine``'s methods and reported to observers as
+/// ``ResilienceEvent/Kind/circuitStateChanged(from:to:reason:)``.
+public struct CircuitBreakerTransition: Hashable, Sendable, CustomStringConvertible {
+    /// Why a circuit breaker changed state.
+    ///
+    /// A struct with static members rather than an enum, so reasons can be added without breaking
+    /// code that switches over them.
+    public struct Reason: Hashable, Sendable, CustomStringConvertible {
+        @usableFromInline
+        enum Storage: String, Hashable, Sendable {
+            case consecutiveFailures, failureRate, slowCallRate, breakElapsed, probesSucceeded, probeFailed, slowProbe
+            case isolated, disabled, released, reset
+        }
+
+        @usableFromInline
+        let storage: Storage
+
+        @inlinable
+        init(_ storage: Storage) {
+            self.storage = storage
+        }
+
+        /// Closed to open: ``CircuitBreakerConfiguration/consecutiveFailureThreshold`` failures in a row.
+        public static let consecutiveFailures = Reason(.consecutiveFailures)
+        /// Closed to open: the failure rate in the sliding window reached
+        /// ``CircuitBreakerConfiguration/failureRateThreshold``.
+        public static let failureRate = Reason(.failureRate)
+        /// Closed to open: the slow-call rate in the sliding window reached the ``SlowCallRule``'s rate.
+        public static let slowCallRate = Reason(.slowCallRate)
+        /// Open to half-open: the break duration has passed and a call arrived.
+        public static let breakElapsed = Reason(.breakElapsed)
+        /// Half-open to closed: ``CircuitBreakerConfiguration/successesToClose`` probes succeeded.
+        public static let probesSucceeded = Reason(.probesSucceeded)
+        /// Half-open to open: a probe failed.
+        public static let probeFailed = Reason(.probeFailed)
+        /// Half-open to open: a probe succeeded, but slower than the ``SlowCallRule``'s threshold.
+        public static let slowProbe = Reason(.slowProbe)
+        /// Held open by hand: ``CircuitBreaker/isolate()``.
+        public static let isolated = Reason(.isolated)
+        /// Switched off by hand: ``CircuitBreaker/disable()``.
+        public static let disabled = Reason(.disabled)
+        /// A manual state ended: ``CircuitBreaker/release()``.
+        public static let released = Reason(.released)
+        /// Reset by hand: ``CircuitBreaker/reset()``.
+        public static let reset = Reason(.reset)
+
+        /// The reason's name, such as `failureRate`.
+        public var description: String { storage.rawValue }
+    }
+
+    /// The state before the change.
+    public var from: CircuitState
+    /// The state after the change.
+    public var to: CircuitState
+    /// Why the state changed.
+    public var reason: Reason
+
+    /// Creates a transition.
+    ///
+    /// - Parameters:
+    ///   - from: The state before the change.
+    ///   - to: The state after the change.
+    ///   - reason: Why the state changed.
+    @inlinable
+    public init(from: CircuitState, to: CircuitState, reason: Reason) {
+        self.from = from
+        self.to = to
+        self.reason = reason
+    }
+
+    /// A summary such as `closed -> open (consecutiveFailures)`.
+    public var description: String {
+        "\(from) -> \(to) (\(reason))"
+    }
+}
+
+/// How one call through a circuit breaker counts.
+///
+/// ``CircuitBreaker/execute(_:)`` decides it for you (from the error's category); the permit API
+/// (``CircuitBreaker/acquirePermit()``) and ``CircuitBreakerStateMachine`` take it explicitly.
+public enum CircuitBreakerOutcome: Hashable, Sendable, CustomStringConvertible {
+    /// The call succeeded. It still counts as slow when it took longer than the ``SlowCallRule``'s threshold.
+    case success
+    /// The call failed in a way that says the downstream is unhealthy.
+    case failure
+    /// The call says nothing about the downstream's health (a permanent error such as a 404, a
+    /// cancellation): it counts neither way, but a half-open probe slot is still given back.
+    case ignored
+
+    /// The outcome's name, such as `failure`.
+    public var description: String {
+        switch self {
+        case .success: "success"
+        case .failure: "failure"
+        case .ignored: "ignored"
+        }
+    }
+}
