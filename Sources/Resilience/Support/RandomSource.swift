@@ -17,12 +17,16 @@ public struct RandomSource: Sendable {
     @usableFromInline
     let storage: Storage
 
-    private init(storage: Storage) {
+    @inlinable
+    init(storage: Storage) {
         self.storage = storage
     }
 
     /// The system's cryptographically secure generator.
-    public static let system = RandomSource(storage: .system)
+    ///
+    /// A computed property, so that using it as a default argument costs nothing.
+    @inlinable
+    public static var system: RandomSource { RandomSource(storage: .system) }
 
     /// One generator shared by every call through this source.
     ///
