@@ -1,4 +1,3 @@
-import Synchronization
 
 /// The error domains the classifier recognises without importing Foundation.
 ///
@@ -12,7 +11,7 @@ enum ErrorDomain: Sendable {
     private static let posixDomain = "NSPOSIXErrorDomain"
     private static let urlDomain = "NSURLErrorDomain"
     /// The domain of each value type seen so far.
-    private static let cache = Mutex<[ObjectIdentifier: ErrorDomain]>([:])
+    private static let cache = AnnotatedMutex<[ObjectIdentifier: ErrorDomain]>([:])
 
     init(of error: any Error) {
         let type = type(of: error)

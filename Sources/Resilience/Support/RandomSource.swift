@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Where a strategy draws its random numbers: the system's generator, or one generator shared by
 /// every call (seeded ones in tests).
@@ -65,10 +64,10 @@ protocol SharedRandomGenerator: Sendable {
 
 /// A generator behind a `Mutex`: safe to share because every draw takes the lock.
 final class LockedRandomGenerator<Wrapped: RandomNumberGenerator & Sendable>: SharedRandomGenerator {
-    private let generator: Mutex<Wrapped>
+    private let generator: AnnotatedMutex<Wrapped>
 
     init(_ generator: Wrapped) {
-        self.generator = Mutex(generator)
+        self.generator = AnnotatedMutex(generator)
     }
 
     func next() -> UInt64 {
