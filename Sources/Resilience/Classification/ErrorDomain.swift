@@ -1,4 +1,3 @@
-
 /// The error domains the classifier recognises without importing Foundation.
 ///
 /// `Error._domain` is Foundation's error domain for `NSError`-bridged errors (`NSURLErrorDomain` for

@@ -1,4 +1,3 @@
-
 /// Where a strategy draws its random numbers: the system's generator, or one generator shared by
 /// every call (seeded ones in tests).
 ///
