@@ -1,4 +1,4 @@
-import Synchronization
+import Resilience
 
 /// A clock whose time moves only when a test says so, for testing code that waits on a `Clock`.
 ///
@@ -94,7 +94,7 @@ public final class ManualClock: Clock, Sendable {
         }
     }
 
-    private let state = Mutex(State())
+    private let state = AnnotatedMutex(State())
 
     /// Whether every sleep returns at once, moving ``now`` to its deadline.
     public let advancesAutomatically: Bool

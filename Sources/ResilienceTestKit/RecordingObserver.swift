@@ -1,5 +1,4 @@
 import Resilience
-import Synchronization
 
 /// An observer that keeps every event, for assertions in tests.
 ///
@@ -9,7 +8,7 @@ import Synchronization
 /// #expect(recorder.scheduledDelays == [.seconds(1), .seconds(2)])
 /// ```
 public final class RecordingObserver: ResilienceObserver {
-    private let recorded = Mutex<[ResilienceEvent]>([])
+    private let recorded = AnnotatedMutex<[ResilienceEvent]>([])
 
     /// Creates an empty recorder.
     public init() {}

@@ -1,4 +1,4 @@
-import Synchronization
+import Resilience
 
 /// An operation that follows a script, one step per call, and counts its calls: fail with these errors,
 /// then return that value.
@@ -26,7 +26,7 @@ public final class ScriptedOperation<Value: Sendable>: Sendable {
     }
 
     private let steps: [Step]
-    private let state = Mutex(State())
+    private let state = AnnotatedMutex(State())
 
     /// Creates an operation that takes one step of `steps` per call, repeating the last.
     ///

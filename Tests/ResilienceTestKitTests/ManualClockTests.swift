@@ -1,5 +1,5 @@
+import Resilience
 import ResilienceTestKit
-import Synchronization
 import Testing
 
 @Suite("Manual clock", .timeLimit(.minutes(1)))
@@ -91,7 +91,7 @@ struct ManualClockTests {
 
 /// Names in the order tasks woke, and a way to wait for a count without sleeping.
 final class WakeLog: Sendable {
-    private let state = Mutex<(names: [String], waiters: [(Int, CheckedContinuation<Void, Never>)])>(([], []))
+    private let state = AnnotatedMutex<(names: [String], waiters: [(Int, CheckedContinuation<Void, Never>)])>(([], []))
 
     var names: [String] { state.withLock { $0.names } }
     var count: Int { state.withLock { $0.names.count } }

@@ -1,7 +1,6 @@
 import Logging
 import Resilience
 import ResilienceTestKit
-import Synchronization
 import Testing
 
 /// A log handler that keeps every message, shared between copies.
@@ -13,7 +12,7 @@ struct CapturingLogHandler: LogHandler {
     }
 
     final class Storage: Sendable {
-        let entries = Mutex<[Entry]>([])
+        let entries = AnnotatedMutex<[Entry]>([])
     }
 
     let storage = Storage()

@@ -54,6 +54,21 @@ public struct ErrorCategory: Hashable, Sendable, CaseIterable, Codable, CustomSt
     /// The four transient categories: ``timeout``, ``connectionFailure``, ``ioFailure`` and ``transient``.
     public static let allTransient: Set<ErrorCategory> = [.timeout, .connectionFailure, .ioFailure, .transient]
 
+    /// This category's bit in a policy's set of retryable categories.
+    @usableFromInline
+    var bit: UInt16 {
+        switch storage {
+        case .timeout: 1 << 0
+        case .connectionFailure: 1 << 1
+        case .ioFailure: 1 << 2
+        case .transient: 1 << 3
+        case .rateLimited: 1 << 4
+        case .permanent: 1 << 5
+        case .rejected: 1 << 6
+        case .cancellation: 1 << 7
+        }
+    }
+
     /// Whether failures of this category are expected to pass on their own.
     public var isTransient: Bool {
         switch storage {

@@ -39,21 +39,27 @@ public struct ErrorClassifier: Sendable {
     /// A user rule: a classification for the errors it knows, `nil` for the others.
     public typealias Rule = @Sendable (any Error) -> ErrorClassification?
 
-    private var rules: [Rule]
-    private var fallback: ErrorClassification
+    @usableFromInline
+    var rules: [Rule]
+    @usableFromInline
+    var fallback: ErrorClassification
 
     /// Creates a classifier with the built-in knowledge, the given rules and fallback.
     ///
     /// - Parameters:
     ///   - fallback: The classification of errors nothing else recognises. Default: permanent.
     ///   - rules: Rules consulted before the built-in knowledge, first to last.
+    @inlinable
     public init(fallback: ErrorClassification = .permanent, rules: [Rule] = []) {
         self.fallback = fallback
         self.rules = rules
     }
 
     /// The built-in knowledge with no user rules; unknown errors are permanent.
-    public static let `default` = ErrorClassifier()
+    ///
+    /// A computed property, so that using it as a default argument costs nothing.
+    @inlinable
+    public static var `default`: ErrorClassifier { ErrorClassifier() }
 
     /// A copy of this classifier with `rule` consulted before all of its existing rules.
     ///
@@ -74,7 +80,7 @@ public struct ErrorClassifier: Sendable {
         for rule in rules {
             if let classification = rule(error) { return classification }
         }
-        return Self.builtInClassification(of: error) ?? fallback
+        return Self.knownClassification(of: error) ?? fallback
     }
 
     /// The library's built-in knowledge of `error`, or `nil` when it has none.
@@ -86,13 +92,18 @@ public struct ErrorClassifier: Sendable {
     /// - Returns: Its classification if the library knows the error.
     public static func builtInClassification(of error: any Error) -> ErrorClassification? {
         if isCancellation(error) { return .cancellation }
-        if let error = error as? any ClassifiableError { return error.resilienceClassification }
+        return knownClassification(of: error)
+    }
+
+    /// The built-in knowledge, cancellation excepted.
+    private static func knownClassification(of error: any Error) -> ErrorClassification? {
         if error is TimeoutError { return .timeout }
         if let error = error as? POSIXError { return classifyPOSIX(code: error.code.rawValue) }
-        switch error._domain {
-        case posixErrorDomain: return classifyPOSIX(code: Int32(truncatingIfNeeded: error._code))
-        case urlErrorDomain: return classifyURLError(code: error._code)
-        default: return nil
+        if let error = error as? any ClassifiableError { return error.resilienceClassification }
+        switch ErrorDomain(of: error) {
+        case .posix: return classifyPOSIX(code: Int32(truncatingIfNeeded: error._code))
+        case .url: return classifyURLError(code: error._code)
+        case .other: return nil
         }
     }
 
@@ -112,31 +123,44 @@ public struct ErrorClassifier: Sendable {
     /// - Returns: `true` for cancellation in any of the forms the library knows.
     public static func isCancellation(_ error: any Error) -> Bool {
         if isDirectCancellation(error) { return true }
+        // The library's own leaf errors wrap nothing; skip reflecting on them.
+        if error is TimeoutError || error is POSIXError { return false }
         return wrapsCancellation(Mirror(reflecting: error), depth: 1)
     }
 
     private static func isDirectCancellation(_ error: any Error) -> Bool {
         if error is CancellationError { return true }
         if let error = error as? POSIXError { return error.code == .ECANCELED }
-        switch error._domain {
-        case urlErrorDomain: return error._code == URLErrorCode.cancelled
-        case posixErrorDomain: return error._code == Int(ECANCELED)
-        default: return false
+        switch ErrorDomain(of: error) {
+        case .url: return error._code == URLErrorCode.cancelled
+        case .posix: return error._code == Int(ECANCELED)
+        case .other: return false
         }
     }
 
+    /// Looks for a cancellation among `mirror`'s children that are errors, and inside tuples and
+    /// optionals (enum payloads such as `.failed(code: Int, cause: any Error)`, properties such as
+    /// `var underlying: (any Error)?`). Other values (strings, collections, durations) are not entered.
     private static func wrapsCancellation(_ mirror: Mirror, depth: Int) -> Bool {
         guard depth <= wrappingDepthLimit else { return false }
         for child in mirror.children.prefix(wrappingBreadthLimit) {
-            if let inner = child.value as? any Error, isDirectCancellation(inner) { return true }
-            if wrapsCancellation(Mirror(reflecting: child.value), depth: depth + 1) { return true }
+            if let inner = child.value as? any Error {
+                if isDirectCancellation(inner) { return true }
+                if wrapsCancellation(Mirror(reflecting: inner), depth: depth + 1) { return true }
+                continue
+            }
+            let childMirror = Mirror(reflecting: child.value)
+            switch childMirror.displayStyle {
+            case .tuple, .optional, .enum:
+                if wrapsCancellation(childMirror, depth: depth + 1) { return true }
+            default:
+                continue
+            }
         }
         return false
     }
 
     // MARK: - POSIX
-
-    private static let posixErrorDomain = "NSPOSIXErrorDomain"
 
     private static func classifyPOSIX(code: Int32) -> ErrorClassification {
         switch code {
@@ -155,8 +179,6 @@ public struct ErrorClassifier: Sendable {
     }
 
     // MARK: - URLError
-
-    private static let urlErrorDomain = "NSURLErrorDomain"
 
     /// `URLError.Code` raw values, which Foundation documents as stable.
     private enum URLErrorCode {

@@ -113,11 +113,31 @@ public struct Retry<ClockType: Clock>: Sendable where ClockType.Duration == Dura
         try await run(operation, ignoringCategories: false, classifyResult: classifyResult)
     }
 
-    /// The loop. Inlinable so that it is specialised for the caller's result and clock types; the
-    /// failure path calls out to non-inlined helpers.
     @inlinable
     nonisolated(nonsending) func run<Result>(
         _ operation: nonisolated(nonsending) () async throws -> Result,
+        ignoringCategories: Bool,
+        classifyResult: (Result) -> ErrorClassification?
+    ) async throws -> Result {
+        try await Self.run(
+            operation, policy: policy, name: name, clock: clock, classifier: classifier, random: random,
+            observer: observer, ignoringCategories: ignoringCategories, classifyResult: classifyResult
+        )
+    }
+
+    /// The loop. Inlinable so that it is specialised for the caller's result and clock types; the
+    /// failure path calls out to non-inlined helpers. Static, with every dependency a borrowed
+    /// parameter, so that the `retry(...)` functions do not copy (and retain) a policy and a classifier
+    /// into a `Retry` value on every call.
+    @inlinable
+    nonisolated(nonsending) static func run<Result>(
+        _ operation: nonisolated(nonsending) () async throws -> Result,
+        policy: RetryPolicy,
+        name: String,
+        clock: ClockType,
+        classifier: ErrorClassifier,
+        random: RandomSource,
+        observer: (any ResilienceObserver)?,
         ignoringCategories: Bool,
         classifyResult: (Result) -> ErrorClassification?
     ) async throws -> Result {
@@ -134,35 +154,42 @@ public struct Retry<ClockType: Clock>: Sendable where ClockType.Duration == Dura
                     return value
                 }
                 let decision = decideAfterFailure(
-                    rejection, error: nil, attempt: attempt, start: start,
-                    machine: &machine, ignoringCategories: ignoringCategories
+                    rejection, error: nil, attempt: attempt, start: start, machine: &machine,
+                    ignoringCategories: ignoringCategories, policy: policy, name: name, clock: clock,
+                    random: random, observer: observer
                 )
                 guard case .retry(let wait) = decision else { return value }
                 delay = wait
                 lastError = nil
             } catch {
                 let decision = decideAfterFailure(
-                    classifier.classify(error), error: error, attempt: attempt, start: start,
-                    machine: &machine, ignoringCategories: false
+                    classifier.classify(error), error: error, attempt: attempt, start: start, machine: &machine,
+                    ignoringCategories: false, policy: policy, name: name, clock: clock,
+                    random: random, observer: observer
                 )
                 guard case .retry(let wait) = decision else { throw error }
                 delay = wait
                 lastError = error
             }
-            try await wait(delay, afterAttempt: attempt, lastError: lastError)
+            try await wait(delay, afterAttempt: attempt, lastError: lastError, name: name, clock: clock, observer: observer)
             attempt += 1
         }
     }
 
     /// Reports the failure, decides what follows it, and reports the decision.
     @usableFromInline
-    func decideAfterFailure(
+    static func decideAfterFailure(
         _ classification: ErrorClassification,
         error: (any Error)?,
         attempt: Int,
         start: ClockType.Instant?,
         machine: inout RetryStateMachine,
-        ignoringCategories: Bool
+        ignoringCategories: Bool,
+        policy: RetryPolicy,
+        name: String,
+        clock: ClockType,
+        random: RandomSource,
+        observer: (any ResilienceObserver)?
     ) -> RetryStateMachine.Decision {
         if let observer {
             let kind: ResilienceEvent.Kind =
@@ -202,7 +229,14 @@ public struct Retry<ClockType: Clock>: Sendable where ClockType.Duration == Dura
 
     /// Waits `delay` on the clock; a zero delay does not sleep but still honours cancellation.
     @usableFromInline
-    nonisolated(nonsending) func wait(_ delay: Duration, afterAttempt attempt: Int, lastError: (any Error)?) async throws {
+    nonisolated(nonsending) static func wait(
+        _ delay: Duration,
+        afterAttempt attempt: Int,
+        lastError: (any Error)?,
+        name: String,
+        clock: ClockType,
+        observer: (any ResilienceObserver)?
+    ) async throws {
         do {
             if delay > .zero {
                 try await clock.sleep(until: clock.now.advanced(by: delay), tolerance: nil)
@@ -265,8 +299,10 @@ nonisolated(nonsending) public func retry<Result, ClockType: Clock>(
     observer: (any ResilienceObserver)? = nil,
     operation: nonisolated(nonsending) () async throws -> Result
 ) async throws -> Result where ClockType.Duration == Duration {
-    try await Retry(policy, clock: clock, classifier: classifier, random: random, observer: observer)
-        .execute(operation)
+    try await Retry.run(
+        operation, policy: policy, name: "retry", clock: clock, classifier: classifier, random: random,
+        observer: observer, ignoringCategories: false, classifyResult: { _ in nil }
+    )
 }
 
 /// Runs `operation`, retrying its failures per `policy` and the results `shouldRetry` rejects (the
@@ -298,6 +334,8 @@ nonisolated(nonsending) public func retry<Result, ClockType: Clock>(
     retryingWhen shouldRetry: (Result) -> Bool,
     operation: nonisolated(nonsending) () async throws -> Result
 ) async throws -> Result where ClockType.Duration == Duration {
-    try await Retry(policy, clock: clock, classifier: classifier, random: random, observer: observer)
-        .execute(retryingWhen: shouldRetry, operation)
+    try await Retry.run(
+        operation, policy: policy, name: "retry", clock: clock, classifier: classifier, random: random,
+        observer: observer, ignoringCategories: true, classifyResult: { shouldRetry($0) ? .transient : nil }
+    )
 }

@@ -37,14 +37,26 @@ public struct RetryPolicy: Hashable, Sendable {
 
     /// The categories of failure that are retried; all others are rethrown at once.
     /// ``ErrorCategory/cancellation`` may not be included: cancelled work is never retried.
-    public private(set) var retryableCategories: Set<ErrorCategory>
+    public var retryableCategories: Set<ErrorCategory> {
+        Set(ErrorCategory.allCases.filter { retryableMask & $0.bit != 0 })
+    }
 
     /// Schedules for particular categories, replacing ``backoff`` for failures of that category, such as
     /// a longer schedule for ``ErrorCategory/rateLimited`` (the guide's step 6: 4, 8, 16, 32 s).
     ///
     /// Every schedule is indexed by the overall retry number, so after two transient failures a rate
     /// limit waits the rate-limit schedule's third delay.
-    public private(set) var backoffByCategory: [ErrorCategory: Backoff]
+    public var backoffByCategory: [ErrorCategory: Backoff] {
+        categorySchedules?.schedules ?? [:]
+    }
+
+    // Storage chosen so that copying a policy (as every `retry(.default) { … }` call does) costs no
+    // reference counting: the categories as a bit set, the per-category schedules in an optional box
+    // that is `nil` when there are none.
+    @usableFromInline
+    var retryableMask: UInt16
+    @usableFromInline
+    var categorySchedules: CategorySchedules?
 
     /// Creates a validated policy.
     ///
@@ -89,8 +101,8 @@ public struct RetryPolicy: Hashable, Sendable {
         self.backoff = backoff
         self.jitter = jitter
         self.maxElapsedTime = maxElapsedTime
-        self.retryableCategories = retryableCategories
-        self.backoffByCategory = backoffByCategory
+        self.retryableMask = retryableCategories.reduce(0) { $0 | $1.bit }
+        self.categorySchedules = backoffByCategory.isEmpty ? nil : CategorySchedules(backoffByCategory)
     }
 
     /// Checks every field, throwing for the first invalid one.
@@ -103,7 +115,7 @@ public struct RetryPolicy: Hashable, Sendable {
         if let maxElapsedTime, maxElapsedTime <= .zero {
             throw .invalid("maxElapsedTime", "must be positive, got \(maxElapsedTime)")
         }
-        if retryableCategories.contains(.cancellation) {
+        if retryableMask & ErrorCategory.cancellation.bit != 0 {
             throw .invalid("retryableCategories", "must not contain cancellation: cancelled work is never retried")
         }
         for category in ErrorCategory.allCases {
@@ -119,14 +131,41 @@ public struct RetryPolicy: Hashable, Sendable {
     ///
     /// - Parameter category: The category of the failure.
     public func backoff(for category: ErrorCategory) -> Backoff {
-        backoffByCategory[category] ?? backoff
+        categorySchedules?.schedules[category] ?? backoff
     }
 
     /// Whether failures of `category` are retried.
     ///
     /// - Parameter category: The category of the failure.
     public func retries(_ category: ErrorCategory) -> Bool {
-        category != .cancellation && retryableCategories.contains(category)
+        category != .cancellation && retryableMask & category.bit != 0
+    }
+
+    /// Equal when every field is equal.
+    public static func == (lhs: RetryPolicy, rhs: RetryPolicy) -> Bool {
+        lhs.maxAttempts == rhs.maxAttempts && lhs.backoff == rhs.backoff && lhs.jitter == rhs.jitter
+            && lhs.maxElapsedTime == rhs.maxElapsedTime && lhs.retryableMask == rhs.retryableMask
+            && lhs.backoffByCategory == rhs.backoffByCategory
+    }
+
+    /// Hashes every field.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(maxAttempts)
+        hasher.combine(backoff)
+        hasher.combine(jitter)
+        hasher.combine(maxElapsedTime)
+        hasher.combine(retryableMask)
+        hasher.combine(backoffByCategory)
+    }
+}
+
+/// A policy's per-category schedules, boxed so that policies without any copy for free.
+@usableFromInline
+final class CategorySchedules: Sendable {
+    let schedules: [ErrorCategory: Backoff]
+
+    init(_ schedules: [ErrorCategory: Backoff]) {
+        self.schedules = schedules
     }
 }
 

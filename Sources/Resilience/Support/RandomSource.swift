@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Where a strategy draws its random numbers: the system's generator, or one generator shared by
 /// every call (seeded ones in tests).
 ///
@@ -17,12 +15,16 @@ public struct RandomSource: Sendable {
     @usableFromInline
     let storage: Storage
 
-    private init(storage: Storage) {
+    @inlinable
+    init(storage: Storage) {
         self.storage = storage
     }
 
     /// The system's cryptographically secure generator.
-    public static let system = RandomSource(storage: .system)
+    ///
+    /// A computed property, so that using it as a default argument costs nothing.
+    @inlinable
+    public static var system: RandomSource { RandomSource(storage: .system) }
 
     /// One generator shared by every call through this source.
     ///
@@ -61,10 +63,10 @@ protocol SharedRandomGenerator: Sendable {
 
 /// A generator behind a `Mutex`: safe to share because every draw takes the lock.
 final class LockedRandomGenerator<Wrapped: RandomNumberGenerator & Sendable>: SharedRandomGenerator {
-    private let generator: Mutex<Wrapped>
+    private let generator: AnnotatedMutex<Wrapped>
 
     init(_ generator: Wrapped) {
-        self.generator = Mutex(generator)
+        self.generator = AnnotatedMutex(generator)
     }
 
     func next() -> UInt64 {
