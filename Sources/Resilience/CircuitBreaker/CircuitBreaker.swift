@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Stops calling a downstream that keeps failing, and lets a few probe calls test whether it has
 /// recovered: closed, open, half-open, plus the manual states isolated and disabled (see
 /// ``CircuitState``).
@@ -57,7 +55,7 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
 
     /// The state, behind the lock.
     @usableFromInline
-    let machine: Mutex<StateMachine>
+    let machine: AnnotatedMutex<StateMachine>
 
     /// Creates a closed circuit breaker.
     ///
@@ -83,7 +81,7 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
         self.classifier = classifier
         self.countsAsFailure = countsAsFailure
         self.observer = observer
-        self.machine = Mutex(StateMachine(configuration: configuration, now: clock.now))
+        self.machine = AnnotatedMutex(StateMachine(configuration: configuration, now: clock.now))
     }
 
     // MARK: - Calls

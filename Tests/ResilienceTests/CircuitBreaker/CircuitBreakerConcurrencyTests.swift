@@ -1,6 +1,5 @@
 import Resilience
 import ResilienceTestKit
-import Synchronization
 import Testing
 
 @Suite("Circuit breaker under concurrency", .timeLimit(.minutes(2)))
@@ -176,7 +175,7 @@ struct CircuitBreakerConcurrencyTests {
 
 /// A count shared by concurrent tasks.
 final class Counter: Sendable {
-    private let count = Mutex(0)
+    private let count = AnnotatedMutex(0)
 
     func increment() { count.withLock { $0 += 1 } }
     var value: Int { count.withLock { $0 } }

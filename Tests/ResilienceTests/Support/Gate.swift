@@ -1,4 +1,4 @@
-import Synchronization
+import Resilience
 
 /// Holds the operations of concurrent calls until the test releases them, so that callers overlap
 /// without any sleeping; a cancelled waiter wakes at once with `CancellationError`.
@@ -33,8 +33,8 @@ final class Gate: Sendable {
         }
     }
 
-    private let state = Mutex(State())
-    private let releases = Mutex<[Int: Release]>([:])
+    private let state = AnnotatedMutex(State())
+    private let releases = AnnotatedMutex<[Int: Release]>([:])
 
     /// Counts an arrival, then waits until released (then succeeds or throws as released) or
     /// cancelled (at once if the task already is).
