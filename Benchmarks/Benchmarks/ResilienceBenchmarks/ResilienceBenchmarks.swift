@@ -9,4 +9,5 @@ let benchmarks: @Sendable () -> Void = {
         maxIterations: 1_000_000
     )
     retryBenchmarks()
+    circuitBreakerBenchmarks()
 }

@@ -17,12 +17,12 @@ extension CircuitBreaker {
         @usableFromInline
         let breaker: CircuitBreaker
         @usableFromInline
-        let token: StateMachine.Permit
+        let token: CircuitBreakerCore.Permit
         @usableFromInline
         var isSettled = false
 
         @inlinable
-        init(breaker: CircuitBreaker, token: StateMachine.Permit) {
+        init(breaker: CircuitBreaker, token: CircuitBreakerCore.Permit) {
             self.breaker = breaker
             self.token = token
         }

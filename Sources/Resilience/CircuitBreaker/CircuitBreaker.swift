@@ -3,7 +3,7 @@
 /// ``CircuitState``).
 ///
 /// Create one breaker per downstream and share it with every caller: it is a `Sendable` class whose
-/// logic is a ``CircuitBreakerStateMachine`` value behind a `Mutex`. A call takes the lock twice for a
+/// logic is the value-type state machine of ``CircuitBreakerStateMachine``, behind a `Mutex`. A call takes the lock twice for a
 /// few nanoseconds (once to be admitted, once to record its outcome), with no actor hop and, in the
 /// closed state, no allocation.
 ///
@@ -33,9 +33,6 @@
 /// }
 /// ```
 public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Duration == Duration {
-    /// The state machine this breaker runs, over its clock's instants.
-    public typealias StateMachine = CircuitBreakerStateMachine<ClockType.Instant>
-
     /// Decides whether an error counts as a failure, instead of the configuration's
     /// ``CircuitBreakerConfiguration/failureCategories``; errors it rejects count neither way.
     public typealias FailurePredicate = @Sendable (_ error: any Error, _ classification: ErrorClassification) -> Bool
@@ -53,9 +50,16 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
     /// Receives state changes and rejections; `nil` for none.
     public let observer: (any ResilienceObserver)?
 
-    /// The state, behind the lock.
+    /// What the per-call fast path needs of ``configuration``.
     @usableFromInline
-    let machine: AnnotatedMutex<StateMachine>
+    let hotPath: CircuitBreakerConfiguration.HotPath
+
+    /// The state, behind the lock, on the timeline since ``origin``.
+    @usableFromInline
+    let machine: AnnotatedMutex<CircuitBreakerCore>
+    /// When the breaker was created: every time in its state is measured from it.
+    @usableFromInline
+    let origin: ClockType.Instant
 
     /// Creates a closed circuit breaker.
     ///
@@ -77,11 +81,13 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
     ) {
         self.name = name
         self.configuration = configuration
+        self.hotPath = CircuitBreakerConfiguration.HotPath(configuration)
         self.clock = clock
         self.classifier = classifier
         self.countsAsFailure = countsAsFailure
         self.observer = observer
-        self.machine = AnnotatedMutex(StateMachine(configuration: configuration, now: clock.now))
+        self.machine = AnnotatedMutex(CircuitBreakerCore(configuration: configuration))
+        self.origin = clock.now
     }
 
     // MARK: - Calls
@@ -163,15 +169,15 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
 
     /// Asks the state machine for a permit; the slow path reports and throws.
     @inlinable
-    func admit() throws(CircuitOpenError) -> StateMachine.Permit {
-        let acquisition = machine.withLock { $0.acquire(at: clock.now, configuration: configuration) }
+    func admit() throws(CircuitOpenError) -> CircuitBreakerCore.Permit {
+        let acquisition = machine.withLock { $0.acquire(at: elapsed(), hotPath: hotPath, configuration: configuration) }
         if case .granted(let permit, .none) = acquisition { return permit }
         return try admitSlowly(acquisition)
     }
 
     /// Reports what ``admit()`` met beyond a plain grant: a change of state, or a rejection.
     @usableFromInline
-    func admitSlowly(_ acquisition: StateMachine.Acquisition) throws(CircuitOpenError) -> StateMachine.Permit {
+    func admitSlowly(_ acquisition: CircuitBreakerCore.Acquisition) throws(CircuitOpenError) -> CircuitBreakerCore.Permit {
         switch acquisition {
         case .granted(let permit, let transition):
             if let transition { report(transition) }
@@ -184,21 +190,27 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
 
     /// Gives `permit` back with `outcome`, reporting any change of state.
     @inlinable
-    func settle(_ permit: StateMachine.Permit, outcome: CircuitBreakerOutcome) {
-        let transition = machine.withLock { $0.record(outcome, for: permit, at: clock.now, configuration: configuration) }
+    func settle(_ permit: CircuitBreakerCore.Permit, outcome: CircuitBreakerOutcome) {
+        let transition = machine.withLock { $0.record(outcome, for: permit, at: elapsed(), hotPath: hotPath, configuration: configuration) }
         if let transition { report(transition) }
     }
 
     /// Gives `permit` back after the call threw `error`.
     @usableFromInline
-    func settle(_ permit: StateMachine.Permit, after error: any Error) {
+    func settle(_ permit: CircuitBreakerCore.Permit, after error: any Error) {
         settle(permit, outcome: outcome(of: error))
     }
 
     /// Gives `permit` back after the call returned a value classified as a failure.
     @usableFromInline
-    func settle(_ permit: StateMachine.Permit, classifiedAs classification: ErrorClassification) {
+    func settle(_ permit: CircuitBreakerCore.Permit, classifiedAs classification: ErrorClassification) {
         settle(permit, outcome: Task.isCancelled ? .ignored : outcome(of: nil, classifiedAs: classification))
+    }
+
+    /// The time since ``origin`` on the breaker's clock.
+    @inlinable
+    func elapsed() -> Duration {
+        origin.duration(to: clock.now)
     }
 
     /// Tells the observer about a change of state.
@@ -225,7 +237,7 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
     /// - Returns: A snapshot: state, counts in the sliding window, failure and slow-call rates, probes
     ///   in flight, time until half-open.
     public func snapshot() -> CircuitBreakerSnapshot {
-        let now = clock.now
+        let now = elapsed()
         return machine.withLock { $0.snapshot(at: now, configuration: configuration) }
     }
 
@@ -253,8 +265,8 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
         apply { $0.reset(at: $1, configuration: configuration) }
     }
 
-    private func apply(_ change: (inout StateMachine, ClockType.Instant) -> CircuitBreakerTransition?) {
-        let now = clock.now
+    private func apply(_ change: (inout CircuitBreakerCore, Duration) -> CircuitBreakerTransition?) {
+        let now = elapsed()
         if let transition = machine.withLock({ change(&$0, now) }) { report(transition) }
     }
 }

@@ -210,9 +210,33 @@ public struct CircuitBreakerConfiguration: Hashable, Sendable {
     }
 
     /// Whether a rate rule (failure rate or slow-call rate) is set.
-    @inlinable
     var hasRateRule: Bool {
         failureRateThreshold != nil || slowCalls?.rateThreshold != nil
+    }
+}
+
+extension CircuitBreakerConfiguration {
+    /// The few facts the per-call fast path needs: small and trivially copyable, so that a call in the
+    /// closed state never copies the whole configuration (which a profile showed as a 208-byte
+    /// `memcpy` per lock).
+    @usableFromInline
+    struct HotPath: Sendable {
+        /// Whether calls are timed (a slow-call rule is set).
+        @usableFromInline
+        let measuresDurations: Bool
+        /// Whether a rate rule is set, so a success may trip the breaker.
+        @usableFromInline
+        let hasRateRule: Bool
+        /// The sliding window's layout.
+        @usableFromInline
+        let slidingWindow: SlidingWindow
+
+        @usableFromInline
+        init(_ configuration: CircuitBreakerConfiguration) {
+            measuresDurations = configuration.slowCalls != nil
+            hasRateRule = configuration.hasRateRule
+            slidingWindow = configuration.slidingWindow
+        }
     }
 }
 

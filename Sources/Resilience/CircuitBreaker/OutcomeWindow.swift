@@ -84,6 +84,21 @@ struct OutcomeWindow: Hashable, Sendable {
         }
     }
 
+    /// Records one call in a count-based window, which needs no time (the per-call hot path).
+    ///
+    /// A time-based `layout` is recorded at the window's newest bucket.
+    @usableFromInline
+    mutating func recordUntimed(failure: Bool, slow: Bool, layout: SlidingWindow) {
+        if layout != self.layout { self = OutcomeWindow(layout: layout) }
+        guard buckets.isEmpty else {
+            record(
+                failure: failure, slow: slow, elapsed: .nanoseconds(currentBucket.saturatingMultiply(layout.bucketNanoseconds)),
+                layout: layout)
+            return
+        }
+        recordCounted(failure: failure, slow: slow)
+    }
+
     private mutating func recordCounted(failure: Bool, slow: Bool) {
         let bits = (failure ? Self.failureBit : 0) | (slow ? Self.slowBit : 0)
         if totals.calls == outcomes.count {

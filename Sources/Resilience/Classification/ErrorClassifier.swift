@@ -124,7 +124,7 @@ public struct ErrorClassifier: Sendable {
     public static func isCancellation(_ error: any Error) -> Bool {
         if isDirectCancellation(error) { return true }
         // The library's own leaf errors wrap nothing; skip reflecting on them.
-        if error is TimeoutError || error is POSIXError { return false }
+        if error is TimeoutError || error is POSIXError || error is CircuitOpenError { return false }
         return wrapsCancellation(Mirror(reflecting: error), depth: 1)
     }
 

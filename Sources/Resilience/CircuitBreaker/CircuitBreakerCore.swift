@@ -1,0 +1,341 @@
+/// The logic of ``CircuitBreakerStateMachine`` on a timeline of durations since an origin instant.
+///
+/// Non-generic, and holding no instant, so its layout is fixed at compile time: a clock's instant
+/// type is often resilient (`ContinuousClock.Instant` is), and a value holding one is handled through
+/// the runtime's value witnesses, which a profile showed costing more than the lock itself on the
+/// hot path. ``CircuitBreaker`` keeps a core in its lock; ``CircuitBreakerStateMachine`` wraps one
+/// with the origin instant for code that keeps the state elsewhere. Every method is a pure function
+/// of the state, the event, the time (`now`: the duration since the origin) and the configuration.
+@usableFromInline
+struct CircuitBreakerCore: Hashable, Sendable {
+    /// The right to make one call: the generation of the state that granted it, the probe's number
+    /// (half-open) or 0, when it was granted (when needed), and the state that granted it.
+    @usableFromInline
+    struct Permit: Hashable, Sendable, Codable {
+        @usableFromInline let generation: UInt64
+        @usableFromInline let probeID: UInt64
+        @usableFromInline let grantedAt: Duration?
+        @usableFromInline let state: CircuitState
+
+        @inlinable
+        init(generation: UInt64, probeID: UInt64, grantedAt: Duration?, state: CircuitState) {
+            self.generation = generation
+            self.probeID = probeID
+            self.grantedAt = grantedAt
+            self.state = state
+        }
+    }
+
+    /// A permit, or a rejection.
+    @usableFromInline
+    enum Acquisition: Hashable, Sendable {
+        case granted(Permit, transition: CircuitBreakerTransition?)
+        case rejected(state: CircuitState, retryAfter: Duration?)
+    }
+
+    /// A probe permit outstanding in the half-open state.
+    @usableFromInline
+    struct Probe: Hashable, Sendable, Codable {
+        @usableFromInline let id: UInt64
+        @usableFromInline let grantedAt: Duration
+    }
+
+    /// The current state, as stored: an open circuit whose break has passed is still open until the
+    /// next acquisition.
+    @usableFromInline
+    private(set) var state: CircuitState = .closed
+    /// Incremented on every change of state; permits of older generations no longer count.
+    @usableFromInline
+    private(set) var generation: UInt64 = 0
+    /// When an open circuit may half-open.
+    @usableFromInline
+    private(set) var openUntil: Duration?
+    /// The probes outstanding in the half-open state.
+    @usableFromInline
+    private(set) var probes: [Probe] = []
+    /// The number the next probe gets.
+    @usableFromInline
+    private(set) var nextProbeID: UInt64 = 1
+    /// Successful probes in the current half-open state.
+    @usableFromInline
+    private(set) var probeSuccesses = 0
+    /// Failures in a row in the closed (or disabled) state.
+    @usableFromInline
+    private(set) var consecutiveFailures = 0
+    /// Openings in a row without closing in between; indexes the break duration.
+    @usableFromInline
+    private(set) var consecutiveOpenings = 0
+    /// The recent calls of the closed (or disabled) state.
+    @usableFromInline
+    private(set) var window: OutcomeWindow
+
+    /// A closed circuit with no calls recorded.
+    @usableFromInline
+    init(configuration: CircuitBreakerConfiguration) {
+        window = OutcomeWindow(layout: configuration.slidingWindow)
+    }
+
+    // MARK: - Calls
+
+    /// Asks to make a call; reads only `hotPath` in the closed and disabled states.
+    @inlinable
+    mutating func acquire(
+        at now: @autoclosure () -> Duration,
+        hotPath: CircuitBreakerConfiguration.HotPath,
+        configuration: @autoclosure () -> CircuitBreakerConfiguration
+    ) -> Acquisition {
+        switch state.storage {
+        case .closed, .disabled:
+            let grantedAt = hotPath.measuresDurations ? now() : nil
+            return .granted(Permit(generation: generation, probeID: 0, grantedAt: grantedAt, state: state), transition: nil)
+        case .open, .halfOpen, .isolated:
+            return acquireWhenNotClosed(at: now(), configuration: configuration())
+        }
+    }
+
+    /// ``acquire(at:hotPath:configuration:)`` for the open, half-open and isolated states.
+    @usableFromInline
+    mutating func acquireWhenNotClosed(at now: Duration, configuration: CircuitBreakerConfiguration) -> Acquisition {
+        switch state.storage {
+        case .closed, .disabled:
+            let grantedAt: Duration? = configuration.slowCalls == nil ? nil : now
+            return .granted(Permit(generation: generation, probeID: 0, grantedAt: grantedAt, state: state), transition: nil)
+        case .isolated:
+            return .rejected(state: .isolated, retryAfter: nil)
+        case .open:
+            let until = openUntil ?? now
+            guard now >= until else { return .rejected(state: .open, retryAfter: until - now) }
+            let transition = enter(.halfOpen, reason: .breakElapsed, at: now, configuration: configuration)
+            return .granted(grantProbe(at: now), transition: transition)
+        case .halfOpen:
+            expireProbes(at: now, configuration: configuration)
+            guard probes.count < configuration.maxConcurrentProbes else {
+                return .rejected(state: .halfOpen, retryAfter: nil)
+            }
+            return .granted(grantProbe(at: now), transition: nil)
+        }
+    }
+
+    private mutating func grantProbe(at now: Duration) -> Permit {
+        let id = nextProbeID
+        nextProbeID &+= 1
+        if nextProbeID == 0 { nextProbeID = 1 }
+        probes.append(Probe(id: id, grantedAt: now))
+        return Permit(generation: generation, probeID: id, grantedAt: now, state: .halfOpen)
+    }
+
+    private mutating func expireProbes(at now: Duration, configuration: CircuitBreakerConfiguration) {
+        guard let timeout = configuration.probeTimeout else { return }
+        probes.removeAll { $0.grantedAt + timeout <= now }
+    }
+
+    /// Gives a permit back with the call's outcome; reads only `hotPath` on the hot path (a success
+    /// in the closed state with a count-based window and no duration to measure).
+    @inlinable
+    mutating func record(
+        _ outcome: CircuitBreakerOutcome,
+        for permit: Permit,
+        at now: @autoclosure () -> Duration,
+        hotPath: CircuitBreakerConfiguration.HotPath,
+        configuration: @autoclosure () -> CircuitBreakerConfiguration
+    ) -> CircuitBreakerTransition? {
+        if outcome == .success, permit.grantedAt == nil, permit.generation == generation, state.storage == .closed,
+            !hotPath.slidingWindow.isTimeBased
+        {
+            consecutiveFailures = 0
+            window.recordUntimed(failure: false, slow: false, layout: hotPath.slidingWindow)
+            // A success never completes a run of consecutive failures, but it may bring the window to
+            // its minimum throughput with a rate above a threshold.
+            guard hotPath.hasRateRule else { return nil }
+            return tripIfNeeded(at: now(), configuration: configuration())
+        }
+        return recordSlowly(outcome, for: permit, at: now(), configuration: configuration())
+    }
+
+    /// ``record(_:for:at:hotPath:configuration:)`` beyond its hot path.
+    @usableFromInline
+    mutating func recordSlowly(
+        _ outcome: CircuitBreakerOutcome,
+        for permit: Permit,
+        at now: Duration,
+        configuration: CircuitBreakerConfiguration
+    ) -> CircuitBreakerTransition? {
+        guard permit.generation == generation else { return nil }
+        let slow: Bool
+        if let rule = configuration.slowCalls, let grantedAt = permit.grantedAt {
+            slow = now - grantedAt > rule.threshold
+        } else {
+            slow = false
+        }
+        switch state.storage {
+        case .closed, .disabled:
+            guard outcome != .ignored else { return nil }
+            let countsAsFailure = outcome == .failure || (slow && configuration.slowCalls?.rateThreshold == nil)
+            consecutiveFailures = countsAsFailure ? consecutiveFailures + 1 : 0
+            window.record(failure: countsAsFailure, slow: slow, elapsed: now, layout: configuration.slidingWindow)
+            return tripIfNeeded(at: now, configuration: configuration)
+        case .halfOpen:
+            guard let index = probes.firstIndex(where: { $0.id == permit.probeID }) else { return nil }
+            probes.remove(at: index)
+            switch outcome {
+            case .ignored:
+                return nil
+            case .failure:
+                return enter(.open, reason: .probeFailed, at: now, configuration: configuration)
+            case .success:
+                if slow { return enter(.open, reason: .slowProbe, at: now, configuration: configuration) }
+                probeSuccesses += 1
+                guard probeSuccesses >= configuration.successesToClose else { return nil }
+                return enter(.closed, reason: .probesSucceeded, at: now, configuration: configuration)
+            }
+        case .open, .isolated:
+            return nil
+        }
+    }
+
+    /// Opens a closed circuit when one of its trip rules fires on the current counts.
+    @usableFromInline
+    mutating func tripIfNeeded(at now: Duration, configuration: CircuitBreakerConfiguration) -> CircuitBreakerTransition? {
+        guard state == .closed, let reason = tripReason(configuration: configuration) else { return nil }
+        return enter(.open, reason: reason, at: now, configuration: configuration)
+    }
+
+    /// The first trip rule that fires on the current counts, if any.
+    private func tripReason(configuration: CircuitBreakerConfiguration) -> CircuitBreakerTransition.Reason? {
+        if let threshold = configuration.consecutiveFailureThreshold, consecutiveFailures >= threshold {
+            return .consecutiveFailures
+        }
+        let counts = window.totals
+        guard counts.calls >= configuration.minimumThroughput, counts.calls > 0 else { return nil }
+        if let threshold = configuration.failureRateThreshold, Double(counts.failures) / Double(counts.calls) >= threshold {
+            return .failureRate
+        }
+        if let threshold = configuration.slowCalls?.rateThreshold, Double(counts.slowCalls) / Double(counts.calls) >= threshold {
+            return .slowCallRate
+        }
+        return nil
+    }
+
+    // MARK: - Manual control
+
+    /// Holds the circuit open.
+    @usableFromInline
+    mutating func isolate(at now: Duration, configuration: CircuitBreakerConfiguration) -> CircuitBreakerTransition? {
+        enter(.isolated, reason: .isolated, at: now, configuration: configuration)
+    }
+
+    /// Lets every call through, still counting, with empty counts.
+    @usableFromInline
+    mutating func disable(at now: Duration, configuration: CircuitBreakerConfiguration) -> CircuitBreakerTransition? {
+        enter(.disabled, reason: .disabled, at: now, configuration: configuration)
+    }
+
+    /// Ends a manual state.
+    @usableFromInline
+    mutating func release(at now: Duration, configuration: CircuitBreakerConfiguration) -> CircuitBreakerTransition? {
+        guard state == .isolated || state == .disabled else { return nil }
+        return enter(.closed, reason: .released, at: now, configuration: configuration)
+    }
+
+    /// Closes the circuit from any state, forgetting every count and the openings in a row.
+    @usableFromInline
+    mutating func reset(at now: Duration, configuration: CircuitBreakerConfiguration) -> CircuitBreakerTransition? {
+        let transition = enter(.closed, reason: .reset, at: now, configuration: configuration)
+        consecutiveOpenings = 0
+        return transition
+    }
+
+    /// Moves to `newState`, starting a new generation; nothing when already there (except a reset,
+    /// which clears the counts all the same).
+    private mutating func enter(
+        _ newState: CircuitState,
+        reason: CircuitBreakerTransition.Reason,
+        at now: Duration,
+        configuration: CircuitBreakerConfiguration
+    ) -> CircuitBreakerTransition? {
+        let oldState = state
+        guard oldState != newState || reason == .reset else { return nil }
+        state = newState
+        generation &+= 1
+        probes.removeAll(keepingCapacity: true)
+        probeSuccesses = 0
+        openUntil = nil
+        switch newState.storage {
+        case .open:
+            consecutiveOpenings += 1
+            openUntil = now + configuration.breakDuration.delay(forRetry: consecutiveOpenings)
+        case .closed, .disabled:
+            if newState == .closed { consecutiveOpenings = 0 }
+            consecutiveFailures = 0
+            window.removeAll()
+            window.expire(elapsed: now)
+        case .halfOpen, .isolated:
+            break
+        }
+        return oldState == newState ? nil : CircuitBreakerTransition(from: oldState, to: newState, reason: reason)
+    }
+
+    // MARK: - Reading
+
+    /// The counts and timings at `now`, without changing anything.
+    @usableFromInline
+    func snapshot(at now: Duration, configuration: CircuitBreakerConfiguration) -> CircuitBreakerSnapshot {
+        let counts = window.counts(at: now)
+        var probesInFlight = 0
+        if state == .halfOpen {
+            let timeout = configuration.probeTimeout
+            probesInFlight = probes.count { probe in timeout.map { probe.grantedAt + $0 > now } ?? true }
+        }
+        return CircuitBreakerSnapshot(
+            state: state,
+            calls: counts.calls,
+            failures: counts.failures,
+            slowCalls: counts.slowCalls,
+            consecutiveFailures: consecutiveFailures,
+            probesInFlight: probesInFlight,
+            probeSuccesses: probeSuccesses,
+            consecutiveOpenings: consecutiveOpenings,
+            timeUntilHalfOpen: state == .open ? max((openUntil ?? now) - now, .zero) : nil
+        )
+    }
+}
+
+extension CircuitBreakerCore: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case state, generation, openUntil, probes, nextProbeID, probeSuccesses, consecutiveFailures
+        case consecutiveOpenings, window
+    }
+
+    /// Decodes a saved state.
+    ///
+    /// - Throws: `DecodingError` for a missing field, a wrong type, or a sliding window whose counts do
+    ///   not add up.
+    @usableFromInline
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        state = try container.decode(CircuitState.self, forKey: .state)
+        generation = try container.decode(UInt64.self, forKey: .generation)
+        openUntil = try container.decodeIfPresent(Duration.self, forKey: .openUntil)
+        probes = try container.decode([Probe].self, forKey: .probes)
+        nextProbeID = max(try container.decode(UInt64.self, forKey: .nextProbeID), 1)
+        probeSuccesses = try container.decode(Int.self, forKey: .probeSuccesses)
+        consecutiveFailures = try container.decode(Int.self, forKey: .consecutiveFailures)
+        consecutiveOpenings = try container.decode(Int.self, forKey: .consecutiveOpenings)
+        window = try container.decode(OutcomeWindow.self, forKey: .window)
+    }
+
+    /// Encodes the whole state.
+    @usableFromInline
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(state, forKey: .state)
+        try container.encode(generation, forKey: .generation)
+        try container.encodeIfPresent(openUntil, forKey: .openUntil)
+        try container.encode(probes, forKey: .probes)
+        try container.encode(nextProbeID, forKey: .nextProbeID)
+        try container.encode(probeSuccesses, forKey: .probeSuccesses)
+        try container.encode(consecutiveFailures, forKey: .consecutiveFailures)
+        try container.encode(consecutiveOpenings, forKey: .consecutiveOpenings)
+        try container.encode(window, forKey: .window)
+    }
+}
