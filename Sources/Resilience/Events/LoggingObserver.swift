@@ -41,45 +41,43 @@ public struct LoggingObserver: ResilienceObserver {
         self.attemptFailedLevel = attemptFailedLevel
     }
 
+    private func metadata(for event: ResilienceEvent) -> Logger.Metadata {
+        var metadata: Logger.Metadata = ["resilience.strategy": "\(event.strategy)"]
+        if let pipeline = event.pipeline { metadata["resilience.pipeline"] = "\(pipeline)" }
+        return metadata
+    }
+
     /// Logs the event if it is one this observer logs.
     ///
     /// - Parameter event: What happened.
     public func observe(_ event: ResilienceEvent) {
+        var metadata: Logger.Metadata = ["resilience.strategy": "\(event.strategy)"]
+        if let pipeline = event.pipeline { metadata["resilience.pipeline"] = "\(pipeline)" }
         switch event.kind {
         case .retryScheduled(let attempt, let delay, let error, let classification):
-            var metadata: Logger.Metadata = [
-                "resilience.strategy": "\(event.strategy)",
-                "resilience.attempt": "\(attempt)",
-                "resilience.delay_seconds": "\(delay.inSeconds)",
-                "resilience.category": "\(classification.category)",
-            ]
+            metadata["resilience.attempt"] = "\(attempt)"
+            metadata["resilience.delay_seconds"] = "\(delay.inSeconds)"
+            metadata["resilience.category"] = "\(classification.category)"
             if let error { metadata["resilience.error"] = "\(String(describing: error))" }
-            logger.log(
-                level: retryLevel,
-                "Attempt \(attempt) failed, retrying in \(delay.inSeconds) s",
-                metadata: metadata
-            )
+            logger.log(level: retryLevel, "Attempt \(attempt) failed, retrying in \(delay.inSeconds) s", metadata: metadata)
         case .retriesEnded(let attempts, let reason, let error):
-            var metadata: Logger.Metadata = [
-                "resilience.strategy": "\(event.strategy)",
-                "resilience.attempt": "\(attempts)",
-                "resilience.reason": "\(reason)",
-            ]
+            metadata["resilience.attempt"] = "\(attempts)"
+            metadata["resilience.reason"] = "\(reason)"
             if let error { metadata["resilience.error"] = "\(String(describing: error))" }
             logger.log(level: gaveUpLevel, "Giving up after \(attempts) attempt(s): \(reason)", metadata: metadata)
         case .attemptFailed(let attempt, let error, let classification):
             guard let level = attemptFailedLevel else { return }
-            logger.log(
-                level: level,
-                "Attempt \(attempt) failed",
-                metadata: [
-                    "resilience.strategy": "\(event.strategy)",
-                    "resilience.attempt": "\(attempt)",
-                    "resilience.category": "\(classification.category)",
-                    "resilience.error": "\(String(describing: error))",
-                ]
-            )
-        case .attemptSucceeded, .resultRejected:
+            metadata["resilience.attempt"] = "\(attempt)"
+            metadata["resilience.category"] = "\(classification.category)"
+            metadata["resilience.error"] = "\(String(describing: error))"
+            logger.log(level: level, "Attempt \(attempt) failed", metadata: metadata)
+        case .timedOut(let timeout):
+            metadata["resilience.timeout_seconds"] = "\(timeout.inSeconds)"
+            logger.log(level: retryLevel, "Timed out after \(timeout.inSeconds) s", metadata: metadata)
+        case .retryBudgetRefused(let attempt):
+            metadata["resilience.attempt"] = "\(attempt)"
+            logger.log(level: retryLevel, "Retry budget exhausted: not retrying after attempt \(attempt)", metadata: metadata)
+        case .attemptSucceeded, .resultRejected, .initialDelay:
             break
         }
     }
