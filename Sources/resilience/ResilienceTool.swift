@@ -5,7 +5,7 @@ import ArgumentParser
 struct ResilienceTool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resilience",
-        abstract: "Resilience tools: retry any command.",
-        subcommands: [RunCommand.self]
+        abstract: "Resilience tools: retry any command, and see why jitter matters.",
+        subcommands: [RunCommand.self, SimulateCommand.self]
     )
 }
