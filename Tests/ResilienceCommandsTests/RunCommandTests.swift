@@ -320,6 +320,26 @@ struct RunCommandTests {
         #expect(try result.summary()["stopReason"] as? String == "interrupted")
     }
 
+    @Test(
+        "commands get the signals resilience ignores or forwards back at their default disposition",
+        arguments: [("PIPE", SIGPIPE), ("INT", SIGINT), ("TERM", SIGTERM), ("HUP", SIGHUP)]
+    )
+    func defaultDispositions(name: String, signal: Int32) async throws {
+        let result = try await run(["--attempts", "1", "--", "sh", "-c", "kill -\(name) $$; exit 0"])
+        #expect(result.status == 128 + signal)
+    }
+
+    @Test("a signal ignored when resilience starts (nohup) stays ignored for its commands")
+    func ignoredAtStart() async throws {
+        let result = try await ResilienceBinary.run(
+            ["run", "--attempts", "1", "--", "sh", "-c", "kill -HUP $$; echo alive"],
+            in: scratch,
+            ignoring: ["HUP"]
+        )
+        #expect(result.status == 0)
+        #expect(result.standardOutput == "alive\n")
+    }
+
     // MARK: - Commands that cannot start
 
     @Test("a command that is not found is an error with status 127, not a retry loop")

@@ -22,12 +22,16 @@ public enum ProcessSignals {
     /// Ignores `signal` in this process, remembering whether it was ignored before.
     ///
     /// - Parameter signal: The signal, such as `SIGPIPE`.
-    public static func ignore(_ signal: Int32) {
+    /// - Returns: Whether the signal was already ignored when `resilience` started (before any call
+    ///   of this method changed it).
+    @discardableResult
+    public static func ignore(_ signal: Int32) -> Bool {
         state.withLock { wasIgnored in
             let previouslyIgnored = ignoreSignal(signal)
             if wasIgnored[signal] == nil {
                 wasIgnored[signal] = previouslyIgnored
             }
+            return wasIgnored[signal] ?? previouslyIgnored
         }
     }
 

@@ -14,6 +14,10 @@ import Darwin
 /// attempt it forwards to) and watched with a `DispatchSourceSignal`, whose handler runs on a
 /// dispatch queue rather than in a signal handler, where almost nothing is safe to do. Commands get
 /// the default dispositions back (``ProcessSignals``).
+///
+/// A signal that was already ignored when `resilience` started (`nohup`'s `SIGHUP`, a shell
+/// background job's `SIGINT`) is left ignored and not watched: `resilience` and its commands stay
+/// immune to it, as they would be without `resilience`.
 public final class SignalForwarder {
     /// The signals forwarded.
     public static let forwardedSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
@@ -28,7 +32,8 @@ public final class SignalForwarder {
     public init(to interruption: Interruption) {
         let queue = DispatchQueue(label: "resilience.signals")
         for signal in Self.forwardedSignals {
-            ProcessSignals.ignore(signal)
+            let ignoredAtStart = ProcessSignals.ignore(signal)
+            if ignoredAtStart { continue }
             let source = DispatchSource.makeSignalSource(signal: signal, queue: queue)
             source.setEventHandler { interruption.interrupt(by: signal) }
             source.resume()

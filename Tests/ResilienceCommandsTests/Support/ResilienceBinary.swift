@@ -55,13 +55,18 @@ struct ResilienceBinary {
     }
 
     /// Starts `resilience` with `arguments` in `directory`, its standard input read from `input`
-    /// (or `/dev/null`), its outputs going to files in the directory.
+    /// (or `/dev/null`), its outputs going to files in the directory, with the signals named in
+    /// `ignoring` (such as `HUP`) ignored from the start, as `nohup` does.
     ///
     /// The harness spawns with `posix_spawn` and reaps with `waitpid` on a thread of its own, rather
     /// than with Foundation's `Process`, which on Linux learns of an exit from a socket that every
     /// descendant inherits, so a test would wait for background processes it left on purpose.
-    static func start(_ arguments: [String], in directory: Scratch, input: String? = nil) throws -> (Running, finished: () async -> Result)
-    {
+    static func start(
+        _ arguments: [String],
+        in directory: Scratch,
+        input: String? = nil,
+        ignoring ignoredSignals: [String] = []
+    ) throws -> (Running, finished: () async -> Result) {
         let id = UUID().uuidString
         let inputPath = input == nil ? "/dev/null" : directory.path("stdin.\(id)")
         let outputPath = directory.path("stdout.\(id)")
@@ -75,7 +80,8 @@ struct ResilienceBinary {
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         // `cd DIR && exec resilience ARGS...`, so the process is `resilience` itself, in the directory.
-        let command = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory.url.path, path] + arguments
+        let traps = ignoredSignals.map { "trap '' \($0); " }.joined()
+        let command = ["/bin/sh", "-c", "\(traps)cd \"$0\" && exec \"$@\"", directory.url.path, path] + arguments
         var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var processID: pid_t = 0
@@ -105,8 +111,8 @@ struct ResilienceBinary {
     }
 
     /// Runs `resilience` with `arguments` to completion.
-    static func run(_ arguments: [String], in directory: Scratch, input: String? = nil) async throws -> Result {
-        let (_, finished) = try start(arguments, in: directory, input: input)
+    static func run(_ arguments: [String], in directory: Scratch, input: String? = nil, ignoring: [String] = []) async throws -> Result {
+        let (_, finished) = try start(arguments, in: directory, input: input, ignoring: ignoring)
         return await finished()
     }
 }
