@@ -88,6 +88,23 @@ struct CommandRunnerTests {
         #expect(diagnostics.text.contains("attempt 2/3 rejected: circuit open; no further attempts"))
     }
 
+    @Test("a gate learns the outcome of every attempt it admitted: a failure to start, or a later gate's refusal")
+    func gatesAlwaysLearnTheOutcome() async throws {
+        let admitting = RecordingGate(rejecting: 0)
+        let notFound = RunConfiguration(command: ["no-such-command-\(UUID().uuidString)"], policy: try PolicyArguments().makePolicy())
+        _ = await runner(notFound, gates: [admitting]).0.run(standardInput: nil)
+        #expect(admitting.recorded == [.cannotStart(errno: ENOENT)])
+
+        let first = RecordingGate(rejecting: 0)
+        let second = RecordingGate(rejecting: 1)
+        let configuration = RunConfiguration(command: command(countingScript(exiting: [0])), policy: try PolicyArguments().makePolicy())
+        let summary = await runner(configuration, gates: [first, second]).0.run(standardInput: nil)
+        #expect(summary.stopReason == .rejected)
+        #expect(first.recorded == [.rejected(AttemptRejection(reason: "circuit open"))])
+        #expect(second.recorded.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: scratch.path("count")))
+    }
+
     @Test("an interruption before the first attempt starts nothing and exits 128+N")
     func interruptedBeforeStart() async throws {
         let interruption = Interruption()

@@ -129,17 +129,47 @@ public struct CommandRunner<ClockType: Clock>: Sendable where ClockType.Duration
     private func runAttempt(_ attempt: Int, standardInput: [UInt8]?, runStart: ClockType.Instant) async -> AttemptOutcome {
         let started = clock.now
         func outcome(_ termination: AttemptOutcome.Termination, output: [UInt8] = []) -> AttemptOutcome {
-            AttemptOutcome(
-                attempt: attempt,
-                termination: termination,
-                startOffset: runStart.duration(to: started),
-                duration: started.duration(to: clock.now),
-                standardOutput: output
-            )
+            makeOutcome(attempt, termination, runStart: runStart, started: started, output: output)
         }
         if let signal = interruption.signal { return outcome(.interrupted(signal: signal)) }
-        for gate in gates {
-            if let rejection = await gate.admit(attempt: attempt) { return outcome(.rejected(rejection)) }
+        for (index, gate) in gates.enumerated() {
+            guard let rejection = await gate.admit(attempt: attempt) else { continue }
+            // The gates that admitted the attempt learn that it did not run (a breaker returns its permit).
+            let rejected = outcome(.rejected(rejection))
+            for admitting in gates[..<index] { await admitting.record(rejected) }
+            return rejected
+        }
+        let result = await runAdmittedAttempt(attempt, standardInput: standardInput, runStart: runStart, started: started)
+        for gate in gates { await gate.record(result) }
+        return result
+    }
+
+    /// The outcome of attempt `attempt`, which started at `started`, ending now.
+    private func makeOutcome(
+        _ attempt: Int,
+        _ termination: AttemptOutcome.Termination,
+        runStart: ClockType.Instant,
+        started: ClockType.Instant,
+        output: [UInt8]
+    ) -> AttemptOutcome {
+        AttemptOutcome(
+            attempt: attempt,
+            termination: termination,
+            startOffset: runStart.duration(to: started),
+            duration: started.duration(to: clock.now),
+            standardOutput: output
+        )
+    }
+
+    /// The command of an admitted attempt, under its time limit.
+    private func runAdmittedAttempt(
+        _ attempt: Int,
+        standardInput: [UInt8]?,
+        runStart: ClockType.Instant,
+        started: ClockType.Instant
+    ) async -> AttemptOutcome {
+        func outcome(_ termination: AttemptOutcome.Termination, output: [UInt8] = []) -> AttemptOutcome {
+            makeOutcome(attempt, termination, runStart: runStart, started: started, output: output)
         }
 
         var limit = configuration.attemptTimeout
@@ -165,17 +195,13 @@ public struct CommandRunner<ClockType: Clock>: Sendable where ClockType.Duration
         let (termination, timedOut) = await supervise(child, limit: limit)
         interruption.untrack()
 
-        let result: AttemptOutcome
         if timedOut, let limit {
-            result = outcome(.timedOut(limit: limit, byDeadline: limitIsDeadline), output: termination.standardOutput)
-        } else {
-            switch termination.status {
-            case .exited(let code): result = outcome(.exited(code: code), output: termination.standardOutput)
-            case .signaled(let signal): result = outcome(.signaled(signal: signal), output: termination.standardOutput)
-            }
+            return outcome(.timedOut(limit: limit, byDeadline: limitIsDeadline), output: termination.standardOutput)
         }
-        for gate in gates { await gate.record(result) }
-        return result
+        switch termination.status {
+        case .exited(let code): return outcome(.exited(code: code), output: termination.standardOutput)
+        case .signaled(let signal): return outcome(.signaled(signal: signal), output: termination.standardOutput)
+        }
     }
 
     private enum SupervisionEvent: Sendable {
