@@ -17,10 +17,14 @@ struct RunCommand: AsyncParsableCommand {
             run writes to standard output; earlier attempts' output goes to standard error. SIGINT, \
             SIGTERM and SIGHUP are forwarded to the running attempt's process group and stop the run.
 
+            Without flags the 'default' policy applies: 3 attempts, 1s doubling up to 60s, plus \
+            up to 50% jitter; any failure is retried.
+
             Examples:
-              resilience run --attempts 5 --base 1s --jitter full -- curl -fsS https://example.com/health
-              resilience run --policy aggressive --timeout 30s --retry-on 75,100-110 -- ./sync.sh
-              pg_dump mydb | resilience run --deadline 10m -- aws s3 cp - s3://backups/mydb.sql
+              resilience run --attempts 5 --jitter full -- curl -fsS https://example.org
+              resilience run --policy aggressive --timeout 30s -- ./sync.sh
+              resilience run --retry-on 75,100-110 --deadline 10m -- ./deploy.sh
+              pg_dump db | resilience run -- upload-backup
             """
     )
 

@@ -16,7 +16,7 @@ struct SimulateCommand: AsyncParsableCommand {
 
             Examples:
               resilience simulate
-              resilience simulate --clients 100 --runs 1000 --strategies exponential,full,decorrelated
+              resilience simulate --clients 100 --runs 1000 --strategies exponential,full
               resilience simulate --csv results.csv --svg results.svg
             """
     )

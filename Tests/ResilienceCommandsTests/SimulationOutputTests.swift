@@ -140,3 +140,28 @@ struct SimulationOutputTests {
         #expect(ticks.last.map { $0 >= high } == true)
     }
 }
+
+@Suite("resilience simulate (the real binary)")
+struct SimulateCommandTests {
+    @Test("it prints both tables, writes the CSV and the SVG, and the same seed prints the same output")
+    func endToEnd() async throws {
+        let scratch = try Scratch()
+        let arguments = ["simulate", "--clients", "5,20", "--runs", "4", "--seed", "3", "--csv", "out.csv", "--svg", "out.svg"]
+        let first = try await ResilienceBinary.run(arguments, in: scratch)
+        #expect(first.status == 0)
+        #expect(first.standardOutput.contains("Mean write calls per run (4 runs, seed 3)"))
+        #expect(first.standardOutput.contains("Mean completion time per run, ms (4 runs, seed 3)"))
+        #expect(first.standardOutput.contains("clients  no-backoff  exponential"))
+        #expect(scratch.lines("out.csv").count == 1 + 2 * 6)
+        #expect(scratch.read("out.svg").hasPrefix("<?xml"))
+        let second = try await ResilienceBinary.run(arguments, in: scratch)
+        #expect(second.standardOutput == first.standardOutput)
+    }
+
+    @Test("bad options are a usage error", arguments: [["--runs", "0"], ["--clients", "9-3"], ["--strategies", "linear"]])
+    func badOptions(arguments: [String]) async throws {
+        let result = try await ResilienceBinary.run(["simulate"] + arguments, in: try Scratch())
+        #expect(result.status == 64)
+        #expect(result.standardError.hasPrefix("Error: "))
+    }
+}
