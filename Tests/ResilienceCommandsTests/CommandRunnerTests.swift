@@ -2,7 +2,6 @@ import Foundation
 import Resilience
 import ResilienceCommands
 import ResilienceTestKit
-import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -147,7 +146,7 @@ struct CommandRunnerTests {
 
 /// A gate that refuses one attempt and records what it is told.
 final class RecordingGate: AttemptGate {
-    private let state = Mutex<(admitted: [Int], recorded: [AttemptOutcome.Termination])>(([], []))
+    private let state = AnnotatedMutex<(admitted: [Int], recorded: [AttemptOutcome.Termination])>(([], []))
     let rejecting: Int
 
     init(rejecting: Int) {

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Resilience
 
 #if canImport(Glibc)
 import Glibc
@@ -219,7 +219,7 @@ public final class RunningChild: Sendable {
         var continuation: CheckedContinuation<ChildTermination, Never>?
     }
 
-    private let state = Mutex(State())
+    private let state = AnnotatedMutex(State())
 
     init(processID: pid_t) {
         self.processID = processID

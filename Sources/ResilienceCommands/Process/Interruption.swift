@@ -1,4 +1,4 @@
-import Synchronization
+import Resilience
 
 /// Forwards the signals `resilience` receives to the running attempt and stops further attempts.
 ///
@@ -15,7 +15,7 @@ public final class Interruption: Sendable {
         var actions: [@Sendable () -> Void] = []
     }
 
-    private let state = Mutex(State())
+    private let state = AnnotatedMutex(State())
 
     /// Creates an interruption that has not happened yet.
     public init() {}

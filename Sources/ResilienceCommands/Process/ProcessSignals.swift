@@ -1,4 +1,4 @@
-import Synchronization
+import Resilience
 
 #if canImport(Glibc)
 import Glibc
@@ -17,7 +17,7 @@ import Darwin
 /// those that were already ignored when `resilience` started (as `nohup` or a shell's background job
 /// arrange): those stay ignored, as they would have without `resilience`.
 public enum ProcessSignals {
-    private static let state = Mutex<[Int32: Bool]>([:])
+    private static let state = AnnotatedMutex<[Int32: Bool]>([:])
 
     /// Ignores `signal` in this process, remembering whether it was ignored before.
     ///

@@ -1,5 +1,4 @@
 import Resilience
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +20,7 @@ final class RunRecorder: ResilienceObserver {
         var endReason: RetryStopReason?
     }
 
-    private let state = Mutex(State())
+    private let state = AnnotatedMutex(State())
     private let configuration: RunConfiguration
     private let diagnostics: any OutputSink
 

@@ -1,9 +1,9 @@
+import Resilience
 import ResilienceCommands
-import Synchronization
 
 /// An output sink that keeps what is written, for in-process runs.
 final class CapturingSink: OutputSink {
-    private let bytes = Mutex<[UInt8]>([])
+    private let bytes = AnnotatedMutex<[UInt8]>([])
 
     func write(_ bytes: [UInt8]) {
         self.bytes.withLock { $0.append(contentsOf: bytes) }
