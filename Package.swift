@@ -7,9 +7,11 @@ let package = Package(
     products: [
         .library(name: "Resilience", targets: ["Resilience"]),
         .library(name: "ResilienceTestKit", targets: ["ResilienceTestKit"]),
+        .executable(name: "resilience", targets: ["resilience"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0")
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -19,6 +21,21 @@ let package = Package(
         .target(
             name: "ResilienceTestKit",
             dependencies: ["Resilience"]
+        ),
+        .target(
+            name: "ResilienceCommands",
+            dependencies: [
+                "Resilience",
+                "ResilienceTestKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "resilience",
+            dependencies: [
+                "ResilienceCommands",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(
             name: "ResilienceTests",
@@ -31,6 +48,15 @@ let package = Package(
         .testTarget(
             name: "ResilienceTestKitTests",
             dependencies: ["ResilienceTestKit"]
+        ),
+        .testTarget(
+            name: "ResilienceCommandsTests",
+            dependencies: [
+                "ResilienceCommands",
+                "ResilienceTestKit",
+                // Built before the tests, which start the real `resilience` binary as a child process.
+                "resilience",
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -59,14 +59,15 @@ public final class ManualClock: Clock, Sendable {
         }
     }
 
-    private struct Sleeper {
+    private struct Sleeper: Sendable {
         let id: Int
         let deadline: Instant
         let continuation: CheckedContinuation<Void, any Error>
     }
 
     private struct SleeperWaiter {
-        let count: Int
+        /// What the waiter waits for: a number of sleepers, or a sleeper with a given deadline.
+        let isSatisfied: @Sendable ([Sleeper]) -> Bool
         let continuation: CheckedContinuation<Void, Never>
     }
 
@@ -85,11 +86,11 @@ public final class ManualClock: Clock, Sendable {
             return due.sorted { ($0.deadline, $0.id) < ($1.deadline, $1.id) }
         }
 
-        /// Removes and returns the sleeper waiters whose count is reached.
+        /// Removes and returns the sleeper waiters whose condition holds.
         mutating func takeSatisfiedWaiters() -> [SleeperWaiter] {
-            let count = sleepers.count
-            let satisfied = sleeperWaiters.filter { $0.count <= count }
-            sleeperWaiters.removeAll { $0.count <= count }
+            let sleepers = self.sleepers
+            let satisfied = sleeperWaiters.filter { $0.isSatisfied(sleepers) }
+            sleeperWaiters.removeAll { $0.isSatisfied(sleepers) }
             return satisfied
         }
     }
@@ -208,14 +209,32 @@ public final class ManualClock: Clock, Sendable {
         return deadline
     }
 
+    /// Waits until a task sleeps until `deadline`, then moves time to it, waking that task and any
+    /// other due sleepers.
+    ///
+    /// Steps a scenario with several sleepers (a timeout's timer and the operation it bounds, a retry's
+    /// wait) one wake-up at a time. Waiting for a *deadline* rather than a number of sleepers keeps the
+    /// steps free of races: a new deadline can only appear once the code under test has reacted to the
+    /// previous step.
+    ///
+    /// - Parameter deadline: The deadline to wait for and move to.
+    public func advance(toSleeperDeadline deadline: Instant) async {
+        await waitUntil { sleepers in sleepers.contains { $0.deadline == deadline } }
+        advance(to: deadline)
+    }
+
     /// Suspends until at least `count` tasks are sleeping on this clock.
     ///
     /// - Parameter count: How many sleepers to wait for.
     public func waitForSleepers(count: Int = 1) async {
+        await waitUntil { $0.count >= count }
+    }
+
+    private func waitUntil(_ isSatisfied: @escaping @Sendable ([Sleeper]) -> Bool) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { state in
-                if state.sleepers.count >= count { return true }
-                state.sleeperWaiters.append(SleeperWaiter(count: count, continuation: continuation))
+                if isSatisfied(state.sleepers) { return true }
+                state.sleeperWaiters.append(SleeperWaiter(isSatisfied: isSatisfied, continuation: continuation))
                 return false
             }
             if ready { continuation.resume() }

@@ -117,3 +117,23 @@ final class WakeLog: Sendable {
         }
     }
 }
+
+@Suite("Manual clock stepping", .timeLimit(.minutes(1)))
+struct ManualClockSteppingTests {
+    @Test("advance(toSleeperDeadline:) waits for a sleeper with that deadline, then moves time to it")
+    func stepToDeadline() async throws {
+        let clock = ManualClock()
+        let woke = WakeLog()
+        Task {
+            try await clock.sleep(for: .seconds(3))
+            woke.append("first")
+            try await clock.sleep(for: .seconds(2))  // registers only after the first wake-up
+            woke.append("second")
+        }
+        await clock.advance(toSleeperDeadline: .init(offset: .seconds(3)))
+        await clock.advance(toSleeperDeadline: .init(offset: .seconds(5)))
+        await woke.waitForCount(2)
+        #expect(woke.names == ["first", "second"])
+        #expect(clock.now.offset == .seconds(5))
+    }
+}

@@ -64,76 +64,59 @@ public struct LoggingObserver: ResilienceObserver {
         self.fallbackUsedLevel = fallbackUsedLevel
     }
 
+    private func metadata(for event: ResilienceEvent) -> Logger.Metadata {
+        var metadata: Logger.Metadata = ["resilience.strategy": "\(event.strategy)"]
+        if let pipeline = event.pipeline { metadata["resilience.pipeline"] = "\(pipeline)" }
+        return metadata
+    }
+
     /// Logs the event if it is one this observer logs.
     ///
     /// - Parameter event: What happened.
     public func observe(_ event: ResilienceEvent) {
+        var metadata: Logger.Metadata = ["resilience.strategy": "\(event.strategy)"]
+        if let pipeline = event.pipeline { metadata["resilience.pipeline"] = "\(pipeline)" }
         switch event.kind {
         case .retryScheduled(let attempt, let delay, let error, let classification):
-            var metadata: Logger.Metadata = [
-                "resilience.strategy": "\(event.strategy)",
-                "resilience.attempt": "\(attempt)",
-                "resilience.delay_seconds": "\(delay.inSeconds)",
-                "resilience.category": "\(classification.category)",
-            ]
+            metadata["resilience.attempt"] = "\(attempt)"
+            metadata["resilience.delay_seconds"] = "\(delay.inSeconds)"
+            metadata["resilience.category"] = "\(classification.category)"
             if let error { metadata["resilience.error"] = "\(String(describing: error))" }
-            logger.log(
-                level: retryLevel,
-                "Attempt \(attempt) failed, retrying in \(delay.inSeconds) s",
-                metadata: metadata
-            )
+            logger.log(level: retryLevel, "Attempt \(attempt) failed, retrying in \(delay.inSeconds) s", metadata: metadata)
         case .retriesEnded(let attempts, let reason, let error):
-            var metadata: Logger.Metadata = [
-                "resilience.strategy": "\(event.strategy)",
-                "resilience.attempt": "\(attempts)",
-                "resilience.reason": "\(reason)",
-            ]
+            metadata["resilience.attempt"] = "\(attempts)"
+            metadata["resilience.reason"] = "\(reason)"
             if let error { metadata["resilience.error"] = "\(String(describing: error))" }
             logger.log(level: gaveUpLevel, "Giving up after \(attempts) attempt(s): \(reason)", metadata: metadata)
         case .attemptFailed(let attempt, let error, let classification):
             guard let level = attemptFailedLevel else { return }
-            logger.log(
-                level: level,
-                "Attempt \(attempt) failed",
-                metadata: [
-                    "resilience.strategy": "\(event.strategy)",
-                    "resilience.attempt": "\(attempt)",
-                    "resilience.category": "\(classification.category)",
-                    "resilience.error": "\(String(describing: error))",
-                ]
-            )
+            metadata["resilience.attempt"] = "\(attempt)"
+            metadata["resilience.category"] = "\(classification.category)"
+            metadata["resilience.error"] = "\(String(describing: error))"
+            logger.log(level: level, "Attempt \(attempt) failed", metadata: metadata)
+        case .timedOut(let timeout):
+            metadata["resilience.timeout_seconds"] = "\(timeout.inSeconds)"
+            logger.log(level: retryLevel, "Timed out after \(timeout.inSeconds) s", metadata: metadata)
+        case .retryBudgetRefused(let attempt):
+            metadata["resilience.attempt"] = "\(attempt)"
+            logger.log(level: retryLevel, "Retry budget exhausted: not retrying after attempt \(attempt)", metadata: metadata)
         case .circuitStateChanged(let from, let to, let reason):
+            metadata["resilience.from_state"] = "\(from)"
+            metadata["resilience.to_state"] = "\(to)"
+            metadata["resilience.reason"] = "\(reason)"
             let level = (to == .open || to == .isolated) ? circuitOpenedLevel : circuitRecoveringLevel
-            logger.log(
-                level: level,
-                "Circuit \(to) (was \(from)): \(reason)",
-                metadata: [
-                    "resilience.strategy": "\(event.strategy)",
-                    "resilience.from_state": "\(from)",
-                    "resilience.to_state": "\(to)",
-                    "resilience.reason": "\(reason)",
-                ]
-            )
+            logger.log(level: level, "Circuit \(to) (was \(from)): \(reason)", metadata: metadata)
         case .callRejected(let state, let retryAfter):
             guard let level = callRejectedLevel else { return }
-            var metadata: Logger.Metadata = [
-                "resilience.strategy": "\(event.strategy)",
-                "resilience.state": "\(state)",
-            ]
+            metadata["resilience.state"] = "\(state)"
             if let retryAfter { metadata["resilience.retry_after_seconds"] = "\(retryAfter.inSeconds)" }
             logger.log(level: level, "Call rejected: circuit \(state)", metadata: metadata)
         case .fallbackUsed(let reason):
             guard let level = fallbackUsedLevel else { return }
-            logger.log(
-                level: level,
-                "Using fallback after \(reason.classification.category)",
-                metadata: [
-                    "resilience.strategy": "\(event.strategy)",
-                    "resilience.category": "\(reason.classification.category)",
-                    "resilience.error": "\(String(describing: reason.error))",
-                ]
-            )
-        case .attemptSucceeded, .resultRejected:
+            metadata["resilience.category"] = "\(reason.classification.category)"
+            metadata["resilience.error"] = "\(String(describing: reason.error))"
+            logger.log(level: level, "Using fallback after \(reason.classification.category)", metadata: metadata)
+        case .attemptSucceeded, .resultRejected, .initialDelay:
             break
         }
     }

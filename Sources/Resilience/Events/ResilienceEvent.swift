@@ -3,10 +3,13 @@
 ///
 /// Every strategy reports through the same event type and ``ResilienceObserver``, so one observer
 /// (a logger, metrics, a statistics report, a test recorder) sees all of them. ``strategy`` names the
-/// strategy instance that emitted the event, such as `"ocr-retry"`.
+/// strategy instance that emitted the event, such as `"ocr-retry"`, and ``pipeline`` the
+/// ``ResiliencePipeline`` it runs in, if any.
 public struct ResilienceEvent: Sendable, CustomStringConvertible {
     /// The name of the strategy that emitted the event.
     public var strategy: String
+    /// The name of the pipeline the strategy runs in, or `nil` when it runs on its own.
+    public var pipeline: String?
     /// What happened.
     public var kind: Kind
 
@@ -14,10 +17,12 @@ public struct ResilienceEvent: Sendable, CustomStringConvertible {
     ///
     /// - Parameters:
     ///   - strategy: The name of the strategy that emitted the event.
+    ///   - pipeline: The name of the pipeline the strategy runs in, if any.
     ///   - kind: What happened.
     @inlinable
-    public init(strategy: String, kind: Kind) {
+    public init(strategy: String, pipeline: String? = nil, kind: Kind) {
         self.strategy = strategy
+        self.pipeline = pipeline
         self.kind = kind
     }
 
@@ -35,6 +40,13 @@ public struct ResilienceEvent: Sendable, CustomStringConvertible {
         /// Retrying ended after `attempts` attempts without success, for `reason`. The call throws
         /// `error` (the last attempt's, unchanged) or, when `error` is `nil`, returns the last rejected result.
         case retriesEnded(attempts: Int, reason: RetryStopReason, error: (any Error)?)
+        /// A retry budget refused the retry that would have followed attempt `attempt`; the caller gets
+        /// that attempt's error. Emitted by the budget (``strategy`` is the budget's name).
+        case retryBudgetRefused(attempt: Int)
+        /// The operation did not finish within `timeout`; it was cancelled and a ``TimeoutError`` thrown.
+        case timedOut(after: Duration)
+        /// The first call is delayed by `delay`, spreading callers that start together.
+        case initialDelay(Duration)
         /// A circuit breaker moved from state `from` to state `to`, for `reason`.
         case circuitStateChanged(from: CircuitState, to: CircuitState, reason: CircuitBreakerTransition.Reason)
         /// A circuit breaker in state `state` refused a call, which threw ``CircuitOpenError``.
@@ -44,8 +56,14 @@ public struct ResilienceEvent: Sendable, CustomStringConvertible {
         case fallbackUsed(reason: FallbackReason)
     }
 
-    /// A one-line description such as `retry: attempt 2 failed (timeout): timed out after 5.0 seconds`.
+    /// A one-line description such as `retry: attempt 2 failed (timeout): timed out after 5.0 seconds`,
+    /// prefixed with the pipeline's name (`ocr/retry: …`) when there is one.
     public var description: String {
+        guard let pipeline else { return kindDescription }
+        return "\(pipeline)/\(kindDescription)"
+    }
+
+    private var kindDescription: String {
         switch kind {
         case .attemptSucceeded(let attempt):
             "\(strategy): attempt \(attempt) succeeded"
@@ -58,6 +76,12 @@ public struct ResilienceEvent: Sendable, CustomStringConvertible {
         case .retriesEnded(let attempts, let reason, let error):
             "\(strategy): gave up after \(attempts) attempt\(attempts == 1 ? "" : "s") (\(reason))"
                 + (error.map { ": \($0)" } ?? "")
+        case .retryBudgetRefused(let attempt):
+            "\(strategy): refused a retry after attempt \(attempt)"
+        case .timedOut(let timeout):
+            "\(strategy): timed out after \(timeout.inSeconds) s"
+        case .initialDelay(let delay):
+            "\(strategy): delaying the first call by \(delay.inSeconds) s"
         case .circuitStateChanged(let from, let to, let reason):
             "\(strategy): circuit \(from) -> \(to) (\(reason))"
         case .callRejected(let state, let retryAfter):

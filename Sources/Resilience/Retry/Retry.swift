@@ -24,7 +24,7 @@
 /// The operation runs in the caller's isolation (`nonisolated(nonsending)`): it may touch the caller's
 /// actor state and need not be `Sendable`. Every wait is on the injected `Clock`, so tests can use a
 /// manual clock and run on virtual time.
-public struct Retry<ClockType: Clock>: Sendable where ClockType.Duration == Duration {
+public struct Retry<ClockType: Clock>: ResilienceStrategy where ClockType.Duration == Duration {
     /// What to retry, how often and how long to wait.
     public var policy: RetryPolicy
     /// The strategy's name, reported in its events (for example `"ocr-retry"`).
@@ -37,6 +37,8 @@ public struct Retry<ClockType: Clock>: Sendable where ClockType.Duration == Dura
     public var random: RandomSource
     /// Receives every attempt outcome, scheduled retry and end of retrying; `nil` for none.
     public var observer: (any ResilienceObserver)?
+    /// The retry budget shared with other calls, which may refuse a retry; `nil` for none.
+    public var budget: RetryBudget?
 
     /// Creates a retry strategy.
     ///
@@ -46,6 +48,7 @@ public struct Retry<ClockType: Clock>: Sendable where ClockType.Duration == Dura
     ///   - clock: The clock that measures and waits.
     ///   - classifier: Maps each error to its category.
     ///   - random: Where jitter draws its random numbers.
+    ///   - budget: A retry budget shared with other calls, which may refuse retries.
     ///   - observer: Receives the strategy's events.
     public init(
         _ policy: RetryPolicy = .default,
@@ -53,6 +56,7 @@ public struct Retry<ClockType: Clock>: Sendable where ClockType.Duration == Dura
         clock: ClockType,
         classifier: ErrorClassifier = .default,
         random: RandomSource = .system,
+        budget: RetryBudget? = nil,
         observer: (any ResilienceObserver)? = nil
     ) {
         self.policy = policy
@@ -60,7 +64,22 @@ public struct Retry<ClockType: Clock>: Sendable where ClockType.Duration == Dura
         self.clock = clock
         self.classifier = classifier
         self.random = random
+        self.budget = budget
         self.observer = observer
+    }
+
+    /// The strategy's name and policy, such as `retry(ocr: 5 attempts, exponential(0.5 s × 2.0, max 60.0 s), jitter full)`.
+    public var description: String {
+        "retry(\(name): \(policy.maxAttempts) attempts, \(policy.backoff), jitter \(policy.jitter))"
+    }
+
+    /// This strategy reporting its events as part of a pipeline.
+    ///
+    /// - Parameter context: The pipeline's name and observer.
+    public func joining(_ context: PipelineContext) -> Self {
+        var copy = self
+        copy.observer = context.observer(combinedWith: observer)
+        return copy
     }
 
     /// Runs `operation`, retrying its failures per the policy.
@@ -121,7 +140,7 @@ public struct Retry<ClockType: Clock>: Sendable where ClockType.Duration == Dura
     ) async throws -> Result {
         try await Self.run(
             operation, policy: policy, name: name, clock: clock, classifier: classifier, random: random,
-            observer: observer, ignoringCategories: ignoringCategories, classifyResult: classifyResult
+            budget: budget, observer: observer, ignoringCategories: ignoringCategories, classifyResult: classifyResult
         )
     }
 
@@ -137,11 +156,13 @@ public struct Retry<ClockType: Clock>: Sendable where ClockType.Duration == Dura
         clock: ClockType,
         classifier: ErrorClassifier,
         random: RandomSource,
+        budget: RetryBudget?,
         observer: (any ResilienceObserver)?,
         ignoringCategories: Bool,
         classifyResult: (Result) -> ErrorClassification?
     ) async throws -> Result {
         let start: ClockType.Instant? = policy.maxElapsedTime == nil ? nil : clock.now
+        budget?.recordRequest()
         var machine = RetryStateMachine()
         var attempt = 1
         while true {
@@ -150,13 +171,14 @@ public struct Retry<ClockType: Clock>: Sendable where ClockType.Duration == Dura
             do {
                 let value = try await operation()
                 guard let rejection = classifyResult(value) else {
+                    budget?.recordSuccess()
                     observer?.observe(ResilienceEvent(strategy: name, kind: .attemptSucceeded(attempt: attempt)))
                     return value
                 }
                 let decision = decideAfterFailure(
                     rejection, error: nil, attempt: attempt, start: start, machine: &machine,
                     ignoringCategories: ignoringCategories, policy: policy, name: name, clock: clock,
-                    random: random, observer: observer
+                    random: random, budget: budget, observer: observer
                 )
                 guard case .retry(let wait) = decision else { return value }
                 delay = wait
@@ -165,7 +187,7 @@ public struct Retry<ClockType: Clock>: Sendable where ClockType.Duration == Dura
                 let decision = decideAfterFailure(
                     classifier.classify(error), error: error, attempt: attempt, start: start, machine: &machine,
                     ignoringCategories: false, policy: policy, name: name, clock: clock,
-                    random: random, observer: observer
+                    random: random, budget: budget, observer: observer
                 )
                 guard case .retry(let wait) = decision else { throw error }
                 delay = wait
@@ -189,6 +211,7 @@ public struct Retry<ClockType: Clock>: Sendable where ClockType.Duration == Dura
         name: String,
         clock: ClockType,
         random: RandomSource,
+        budget: RetryBudget?,
         observer: (any ResilienceObserver)?
     ) -> RetryStateMachine.Decision {
         if let observer {
@@ -200,7 +223,7 @@ public struct Retry<ClockType: Clock>: Sendable where ClockType.Duration == Dura
                 }
             observer.observe(ResilienceEvent(strategy: name, kind: kind))
         }
-        let decision: RetryStateMachine.Decision
+        var decision: RetryStateMachine.Decision
         if Task.isCancelled {
             decision = .stop(.cancelled)
         } else {
@@ -213,6 +236,9 @@ public struct Retry<ClockType: Clock>: Sendable where ClockType.Duration == Dura
                 ignoringCategories: ignoringCategories,
                 using: &generator
             )
+            if case .retry = decision, let budget, !budget.tryAcquireRetry(afterAttempt: attempt) {
+                decision = .stop(.retryBudgetExhausted)
+            }
         }
         if let observer {
             let kind: ResilienceEvent.Kind =
@@ -260,15 +286,20 @@ extension Retry where ClockType == ContinuousClock {
     ///   - name: The name reported in events.
     ///   - classifier: Maps each error to its category.
     ///   - random: Where jitter draws its random numbers.
+    ///   - budget: A retry budget shared with other calls, which may refuse retries.
     ///   - observer: Receives the strategy's events.
     public init(
         _ policy: RetryPolicy = .default,
         name: String = "retry",
         classifier: ErrorClassifier = .default,
         random: RandomSource = .system,
+        budget: RetryBudget? = nil,
         observer: (any ResilienceObserver)? = nil
     ) {
-        self.init(policy, name: name, clock: ContinuousClock(), classifier: classifier, random: random, observer: observer)
+        self.init(
+            policy, name: name, clock: ContinuousClock(), classifier: classifier, random: random, budget: budget,
+            observer: observer
+        )
     }
 }
 
@@ -285,6 +316,7 @@ extension Retry where ClockType == ContinuousClock {
 ///   - clock: The clock that measures and waits; the continuous clock by default.
 ///   - classifier: Maps each error to its category.
 ///   - random: Where jitter draws its random numbers.
+///   - budget: A retry budget shared with other calls, which may refuse retries.
 ///   - observer: Receives every attempt outcome and scheduled retry.
 ///   - operation: The work to run, in the caller's isolation.
 /// - Returns: The first successful attempt's value.
@@ -296,12 +328,13 @@ nonisolated(nonsending) public func retry<Result, ClockType: Clock>(
     clock: ClockType = ContinuousClock(),
     classifier: ErrorClassifier = .default,
     random: RandomSource = .system,
+    budget: RetryBudget? = nil,
     observer: (any ResilienceObserver)? = nil,
     operation: nonisolated(nonsending) () async throws -> Result
 ) async throws -> Result where ClockType.Duration == Duration {
     try await Retry.run(
         operation, policy: policy, name: "retry", clock: clock, classifier: classifier, random: random,
-        observer: observer, ignoringCategories: false, classifyResult: { _ in nil }
+        budget: budget, observer: observer, ignoringCategories: false, classifyResult: { _ in nil }
     )
 }
 
@@ -319,6 +352,7 @@ nonisolated(nonsending) public func retry<Result, ClockType: Clock>(
 ///   - clock: The clock that measures and waits; the continuous clock by default.
 ///   - classifier: Maps each error to its category.
 ///   - random: Where jitter draws its random numbers.
+///   - budget: A retry budget shared with other calls, which may refuse retries.
 ///   - observer: Receives every attempt outcome and scheduled retry.
 ///   - shouldRetry: Whether a returned value calls for another attempt.
 ///   - operation: The work to run, in the caller's isolation.
@@ -330,12 +364,13 @@ nonisolated(nonsending) public func retry<Result, ClockType: Clock>(
     clock: ClockType = ContinuousClock(),
     classifier: ErrorClassifier = .default,
     random: RandomSource = .system,
+    budget: RetryBudget? = nil,
     observer: (any ResilienceObserver)? = nil,
     retryingWhen shouldRetry: (Result) -> Bool,
     operation: nonisolated(nonsending) () async throws -> Result
 ) async throws -> Result where ClockType.Duration == Duration {
     try await Retry.run(
         operation, policy: policy, name: "retry", clock: clock, classifier: classifier, random: random,
-        observer: observer, ignoringCategories: true, classifyResult: { shouldRetry($0) ? .transient : nil }
+        budget: budget, observer: observer, ignoringCategories: true, classifyResult: { shouldRetry($0) ? .transient : nil }
     )
 }

@@ -5,7 +5,7 @@
 public struct RetryStopReason: Hashable, Sendable, CustomStringConvertible {
     @usableFromInline
     enum Storage: String, Hashable, Sendable {
-        case attemptsExhausted, notRetryable, elapsedTimeExhausted, retryAfterExceedsMaxDelay, cancelled
+        case attemptsExhausted, notRetryable, elapsedTimeExhausted, retryAfterExceedsMaxDelay, retryBudgetExhausted, cancelled
     }
 
     @usableFromInline
@@ -26,6 +26,8 @@ public struct RetryStopReason: Hashable, Sendable, CustomStringConvertible {
     /// A server's `Retry-After` hint is longer than the schedule's ``Backoff/maxDelay``: retrying
     /// earlier would ignore the server and waiting longer would break the cap, so the loop failed fast.
     public static let retryAfterExceedsMaxDelay = RetryStopReason(.retryAfterExceedsMaxDelay)
+    /// The ``RetryBudget`` shared by the calls refused the retry: too many retries lately.
+    public static let retryBudgetExhausted = RetryStopReason(.retryBudgetExhausted)
     /// The calling task was cancelled, or the failure was a cancellation.
     public static let cancelled = RetryStopReason(.cancelled)
 

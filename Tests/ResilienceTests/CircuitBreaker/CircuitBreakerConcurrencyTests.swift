@@ -172,11 +172,3 @@ struct CircuitBreakerConcurrencyTests {
         #expect(breaker.snapshot().failures >= 10)
     }
 }
-
-/// A count shared by concurrent tasks.
-final class Counter: Sendable {
-    private let count = AnnotatedMutex(0)
-
-    func increment() { count.withLock { $0 += 1 } }
-    var value: Int { count.withLock { $0 } }
-}

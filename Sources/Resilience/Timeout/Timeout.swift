@@ -1,0 +1,146 @@
+/// A time limit: if the operation has not finished after ``timeout``, it is cancelled and a
+/// ``TimeoutError`` is thrown.
+///
+/// Where it sits decides what it bounds: outside a ``Retry`` it bounds the whole call, waits
+/// included; inside it bounds each attempt, and since ``TimeoutError`` is a
+/// ``ErrorCategory/timeout`` the retry sees it as retryable.
+///
+/// ```swift
+/// let pipeline = try ResiliencePipeline(name: "vision") {
+///     try Timeout(.seconds(60))          // whole call
+///     Retry(.rateLimit)
+///     try Timeout(.seconds(10))          // each attempt
+/// }
+/// ```
+///
+/// The operation keeps the caller's isolation. To be able to cancel it, the timeout runs it in a task
+/// of its own (inheriting the caller's actor, priority and task-local values) and watches the clock in
+/// a child task; when the time is up it cancels the operation **and waits for it to finish** before
+/// throwing, so a timed-out call never leaves work running behind it. The operation must therefore
+/// honour cancellation for the timeout to end the call promptly (Swift's `Task.sleep`, URLSession,
+/// AsyncHTTPClient and NIO-based clients do). A value that arrives despite the deadline is returned;
+/// cancelling the caller cancels the operation and rethrows what it throws.
+public struct Timeout<ClockType: Clock>: ResilienceStrategy where ClockType.Duration == Duration {
+    /// The time limit.
+    public let timeout: Duration
+    /// The strategy's name, reported in its events.
+    public var name: String
+    /// The clock the limit is measured on.
+    public var clock: ClockType
+    /// Receives a ``ResilienceEvent/Kind/timedOut(after:)`` event for every expiry, or `nil`.
+    public var observer: (any ResilienceObserver)?
+
+    /// Creates a time limit.
+    ///
+    /// - Parameters:
+    ///   - timeout: The time limit; positive.
+    ///   - name: The name reported in events.
+    ///   - clock: The clock the limit is measured on.
+    ///   - observer: Receives the strategy's events.
+    /// - Throws: ``ConfigurationError`` naming `timeout` when it is zero or negative.
+    public init(
+        _ timeout: Duration,
+        name: String = "timeout",
+        clock: ClockType,
+        observer: (any ResilienceObserver)? = nil
+    ) throws(ConfigurationError) {
+        guard timeout > .zero else { throw .invalid("timeout", "must be positive, got \(timeout)") }
+        self.timeout = timeout
+        self.name = name
+        self.clock = clock
+        self.observer = observer
+    }
+
+    /// Runs `operation`, cancelling it and throwing ``TimeoutError`` if it is not done in time.
+    ///
+    /// - Parameter operation: The work to run, in the caller's isolation.
+    /// - Returns: The operation's value.
+    /// - Throws: ``TimeoutError`` when the limit passed; otherwise the operation's error, unchanged.
+    nonisolated(nonsending) public func execute<Result>(
+        _ operation: nonisolated(nonsending) () async throws -> Result
+    ) async throws -> Result {
+        try await run(operation)
+    }
+
+    /// The limit, such as `timeout(5.0 s)`.
+    public var description: String {
+        "\(name)(\(timeout.inSeconds) s)"
+    }
+
+    /// This strategy reporting its events as part of a pipeline.
+    ///
+    /// - Parameter context: The pipeline's name and observer.
+    public func joining(_ context: PipelineContext) -> Self {
+        var copy = self
+        copy.observer = context.observer(combinedWith: observer)
+        return copy
+    }
+
+    /// Takes the caller's isolation as a parameter so that the task running the operation can inherit
+    /// it (a `Task` closure that captures an `isolated` parameter runs on that actor).
+    private func run<Result>(
+        _ operation: nonisolated(nonsending) () async throws -> Result,
+        isolation: isolated (any Actor)? = #isolation
+    ) async throws -> Result {
+        let deadline = clock.now.advanced(by: timeout)
+        let clock = self.clock
+        return try await withoutActuallyEscaping(operation) { operation in
+            let outcome = OutcomeBox<Result>()
+            let work = Task {
+                _ = isolation  // runs on the caller's actor
+                do {
+                    outcome.result = .success(try await operation())
+                } catch {
+                    outcome.result = .failure(error)
+                }
+            }
+            let expired = await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    do {
+                        try await clock.sleep(until: deadline, tolerance: nil)
+                    } catch {
+                        return false  // the operation finished first, or the caller was cancelled
+                    }
+                    work.cancel()
+                    return true
+                }
+                await withTaskCancellationHandler {
+                    await work.value
+                } onCancel: {
+                    work.cancel()
+                }
+                group.cancelAll()
+                return await group.next() ?? false
+            }
+            switch outcome.result {
+            case .success(let value):
+                return value
+            case .failure(let error):
+                guard expired else { throw error }
+                observer?.observe(ResilienceEvent(strategy: name, kind: .timedOut(after: timeout)))
+                throw TimeoutError(timeout: timeout)
+            case nil:
+                throw CancellationError()
+            }
+        }
+    }
+}
+
+extension Timeout where ClockType == ContinuousClock {
+    /// Creates a time limit on the continuous clock.
+    ///
+    /// - Parameters:
+    ///   - timeout: The time limit; positive.
+    ///   - name: The name reported in events.
+    ///   - observer: Receives the strategy's events.
+    /// - Throws: ``ConfigurationError`` naming `timeout` when it is zero or negative.
+    public init(_ timeout: Duration, name: String = "timeout", observer: (any ResilienceObserver)? = nil) throws(ConfigurationError) {
+        try self.init(timeout, name: name, clock: ContinuousClock(), observer: observer)
+    }
+}
+
+/// Where the task running a timed operation leaves its outcome for the caller, which reads it only
+/// after that task has finished.
+private final class OutcomeBox<Value> {
+    var result: Result<Value, any Error>?
+}

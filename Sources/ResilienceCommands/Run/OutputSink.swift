@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where `resilience run` writes: its standard output (the final attempt's output) and its standard
+/// error (progress, earlier attempts' output, the JSON summary).
+public protocol OutputSink: Sendable {
+    /// Writes `bytes` in full.
+    ///
+    /// - Parameter bytes: The bytes to write.
+    func write(_ bytes: [UInt8])
+}
+
+extension OutputSink {
+    /// Writes `text` as UTF-8.
+    ///
+    /// - Parameter text: The text to write.
+    public func write(_ text: String) {
+        write(Array(text.utf8))
+    }
+}
+
+/// An ``OutputSink`` writing to a file descriptor with `write(2)`, retrying short writes and waiting
+/// out a non-blocking descriptor. A closed reader (`EPIPE`) drops the rest silently.
+public struct FileDescriptorSink: OutputSink {
+    /// The file descriptor.
+    public var descriptor: Int32
+
+    /// Creates a sink for `descriptor`.
+    ///
+    /// - Parameter descriptor: An open file descriptor.
+    public init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    /// The process's standard output.
+    public static let standardOutput = FileDescriptorSink(descriptor: STDOUT_FILENO)
+    /// The process's standard error.
+    public static let standardError = FileDescriptorSink(descriptor: STDERR_FILENO)
+
+    /// Writes `bytes` in full, or until the descriptor fails.
+    public func write(_ bytes: [UInt8]) {
+        var offset = 0
+        bytes.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress else { return }
+            while offset < buffer.count {
+                #if canImport(Darwin)
+                let count = Darwin.write(descriptor, base + offset, buffer.count - offset)
+                #elseif canImport(Musl)
+                let count = Musl.write(descriptor, base + offset, buffer.count - offset)
+                #else
+                let count = Glibc.write(descriptor, base + offset, buffer.count - offset)
+                #endif
+                if count > 0 {
+                    offset += count
+                } else if count < 0 && errno == EINTR {
+                    continue
+                } else if count < 0 && errno == EAGAIN {
+                    var descriptors = [pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)]
+                    _ = poll(&descriptors, 1, 1_000)
+                } else {
+                    return
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `resilience` command-line tool.
+@main
+struct ResilienceTool: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resilience",
+        abstract: "Resilience tools: retry any command, and see why jitter matters.",
+        subcommands: [RunCommand.self, SimulateCommand.self]
+    )
+}

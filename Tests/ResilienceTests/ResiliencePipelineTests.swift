@@ -1,0 +1,189 @@
+import Resilience
+import ResilienceTestKit
+import Testing
+
+@Suite("Pipelines", .timeLimit(.minutes(1)))
+struct ResiliencePipelineTests {
+    let timeoutError = CategorizedError.timeout
+
+    func policy(attempts: Int, delay: Duration) throws -> RetryPolicy {
+        try RetryPolicy(maxAttempts: attempts, backoff: .constant(delay), jitter: .none, retryableCategories: [.timeout])
+    }
+
+    @Test("a pipeline describes its strategies, outer to inner")
+    func describesItself() throws {
+        let clock = ManualClock()
+        let pipeline = try ResiliencePipeline(name: "ocr") {
+            try Timeout(.seconds(30), clock: clock)
+            Retry(try policy(attempts: 3, delay: .seconds(1)), name: "ocr-retry", clock: clock)
+            try Timeout(.seconds(5), name: "attempt-timeout", clock: clock)
+        }
+        #expect(
+            pipeline.strategyDescriptions == [
+                "timeout(30.0 s)",
+                "retry(ocr-retry: 3 attempts, constant(1.0 s), jitter none)",
+                "attempt-timeout(5.0 s)",
+            ])
+        #expect(
+            pipeline.description
+                == "ocr: timeout(30.0 s) → retry(ocr-retry: 3 attempts, constant(1.0 s), jitter none) → attempt-timeout(5.0 s)")
+    }
+
+    @Test("strategies left out by a condition disappear from the pipeline", arguments: [true, false])
+    func conditional(withTimeout: Bool) throws {
+        let clock = ManualClock()
+        let pipeline = try ResiliencePipeline(name: "p") {
+            Retry(.default, clock: clock)
+            if withTimeout {
+                try Timeout(.seconds(5), clock: clock)
+            }
+        }
+        #expect(pipeline.strategyDescriptions.count == (withTimeout ? 2 : 1))
+    }
+
+    @Test("order matters: a timeout outside the retry bounds the whole call, inside it bounds each attempt")
+    func orderMatters() async throws {
+        // Each attempt takes `length` and fails with a timeout-category error; retries wait 1 s.
+        func operation(_ clock: ManualClock, length: Duration, calls: Counter) async throws -> Int {
+            calls.increment()
+            try await clock.sleep(for: length)
+            throw timeoutError
+        }
+
+        let outsideClock = ManualClock()
+        let outsideCalls = Counter()
+        let outside = try ResiliencePipeline(name: "outside") {
+            try Timeout(.seconds(7), clock: outsideClock)
+            Retry(try policy(attempts: 3, delay: .seconds(1)), clock: outsideClock)
+        }
+        let outsideCall = Task {
+            try await outside.execute { try await operation(outsideClock, length: .seconds(4), calls: outsideCalls) }
+        }
+        // Attempt 1 ends at 4, the wait at 5, attempt 2 would end at 9, but the whole-call timer fires at 7.
+        for wakeUp in [4, 5, 7] { await outsideClock.advance(toSleeperDeadline: .init(offset: .seconds(wakeUp))) }
+        await #expect(throws: TimeoutError(timeout: .seconds(7))) { try await outsideCall.value }
+        #expect(outsideClock.now.offset == .seconds(7))
+        #expect(outsideCalls.value == 2)
+
+        let insideClock = ManualClock()
+        let insideCalls = Counter()
+        let inside = try ResiliencePipeline(name: "inside") {
+            Retry(try policy(attempts: 3, delay: .seconds(1)), clock: insideClock)
+            try Timeout(.seconds(3), clock: insideClock)
+        }
+        let insideCall = Task {
+            try await inside.execute { try await operation(insideClock, length: .seconds(100), calls: insideCalls) }
+        }
+        // Each attempt's timer fires after 3 s, then the retry waits 1 s: 3, 4, 7, 8, 11.
+        for wakeUp in [3, 4, 7, 8, 11] { await insideClock.advance(toSleeperDeadline: .init(offset: .seconds(wakeUp))) }
+        await #expect(throws: TimeoutError(timeout: .seconds(3))) { try await insideCall.value }
+        #expect(insideClock.now.offset == .seconds(11))
+        #expect(insideCalls.value == 3)
+    }
+
+    @Test("every strategy's events carry the pipeline's name and reach the pipeline's observer")
+    func events() async throws {
+        let clock = ManualClock()
+        let pipelineRecorder = RecordingObserver()
+        let retryRecorder = RecordingObserver()
+        let pipeline = try ResiliencePipeline(name: "vision", observer: pipelineRecorder) {
+            Retry(try policy(attempts: 2, delay: .seconds(1)), name: "vision-retry", clock: clock, observer: retryRecorder)
+            try Timeout(.seconds(2), clock: clock)
+        }
+        let call = Task {
+            try await pipeline.execute { () async throws -> Int in
+                try await clock.sleep(for: .seconds(100))
+                return 1
+            }
+        }
+        // The first attempt's timer at 2 s, the wait until 3 s, the second attempt's timer at 5 s.
+        for wakeUp in [2, 3, 5] { await clock.advance(toSleeperDeadline: .init(offset: .seconds(wakeUp))) }
+        await #expect(throws: TimeoutError.self) { try await call.value }
+        #expect(
+            pipelineRecorder.events.map(\.description) == [
+                "vision/timeout: timed out after 2.0 s",
+                "vision/vision-retry: attempt 1 failed (timeout): timed out after 2.0 seconds",
+                "vision/vision-retry: retrying after attempt 1 (timeout) in 1.0 s",
+                "vision/timeout: timed out after 2.0 s",
+                "vision/vision-retry: attempt 2 failed (timeout): timed out after 2.0 seconds",
+                "vision/vision-retry: gave up after 2 attempts (attemptsExhausted): timed out after 2.0 seconds",
+            ])
+        #expect(retryRecorder.events.count == 4)  // the retry's own observer sees its own events, stamped
+        #expect(retryRecorder.events.allSatisfy { $0.pipeline == "vision" })
+    }
+
+    @Test("cancelling the caller cancels everything inside the pipeline")
+    func cancellation() async throws {
+        let clock = ManualClock()
+        let calls = Counter()
+        let pipeline = try ResiliencePipeline(name: "p") {
+            try Timeout(.seconds(60), clock: clock)
+            Retry(try policy(attempts: 5, delay: .seconds(1)), clock: clock)
+            try Timeout(.seconds(30), clock: clock)
+        }
+        let call = Task {
+            try await pipeline.execute { () async throws -> Int in
+                calls.increment()
+                try await clock.sleep(for: .seconds(10))
+                return 1
+            }
+        }
+        await clock.waitForSleepers(count: 3)  // both timers and the operation
+        call.cancel()
+        await #expect(throws: CancellationError.self) { try await call.value }
+        #expect(clock.sleeperCount == 0)
+        #expect(calls.value == 1)
+    }
+
+    @Test("a random initial delay spreads the first call, then runs it")
+    func initialDelay() async throws {
+        let clock = ManualClock(advancesAutomatically: true)
+        let recorder = RecordingObserver()
+        let pipeline = try ResiliencePipeline(name: "sync", observer: recorder) {
+            try RandomInitialDelay(upTo: .seconds(5), clock: clock, random: .seeded(42))
+            Retry(.default, clock: clock)
+        }
+        #expect(try await pipeline.execute { 7 } == 7)
+        // Seed 42's first draw, mapped to 0..<5 s (computed independently, as in JitterTests).
+        #expect(clock.requestedSleeps == [.nanoseconds(3_707_824_393)])
+        #expect(recorder.events.first?.description == "sync/initial-delay: delaying the first call by 3.707824393 s")
+    }
+
+    @Test("cancellation during the initial delay ends the call before the first attempt")
+    func initialDelayCancelled() async throws {
+        let clock = ManualClock()
+        let calls = Counter()
+        let delay = try RandomInitialDelay(upTo: .seconds(5), clock: clock, random: .seeded(42))
+        let call = Task { try await delay.execute { calls.increment() } }
+        await clock.waitForSleepers()
+        call.cancel()
+        await #expect(throws: CancellationError.self) { try await call.value }
+        #expect(calls.value == 0)
+        #expect(throws: ConfigurationError.self) { try RandomInitialDelay(upTo: .seconds(-1), clock: clock) }
+    }
+
+    @Test("one pipeline serves 1,000 concurrent tasks")
+    func concurrentUse() async throws {
+        let policy = try policy(attempts: 2, delay: .zero)
+        let pipeline = try ResiliencePipeline(name: "shared") {
+            Retry(policy, clock: ManualClock())
+            try Timeout(.seconds(60))
+        }
+        let flaky = ScriptedOperation([.fail(timeoutError), .succeed(1)])  // only the very first call fails
+        let total = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<1_000 {
+                group.addTask { (try? await pipeline.execute { try await flaky() }) ?? 0 }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(total == 1_000)
+        #expect(flaky.callCount == 1_001)
+    }
+}
+
+/// A call counter shared with operations running in other tasks.
+final class Counter: Sendable {
+    private let count = AnnotatedMutex(0)
+    var value: Int { count.withLock { $0 } }
+    func increment() { count.withLock { $0 += 1 } }
+}

@@ -1,0 +1,102 @@
+import Resilience
+import ResilienceTestKit
+import Testing
+
+@Suite("Timeouts", .timeLimit(.minutes(1)))
+struct TimeoutTests {
+    @Test("an operation that outlives the limit is cancelled and a TimeoutError thrown")
+    func expiry() async throws {
+        let clock = ManualClock()
+        let recorder = RecordingObserver()
+        let timeout = try Timeout(.seconds(5), name: "ocr-timeout", clock: clock, observer: recorder)
+        let cancelled = ScriptedOperation(failures: 0, with: UnknownError(), thenReturning: true)
+        let call = Task {
+            try await timeout.execute { () async throws -> Int in
+                do {
+                    try await clock.sleep(for: .seconds(10))
+                } catch {
+                    _ = try await cancelled()  // counts that the operation saw its cancellation
+                    throw error
+                }
+                return 1
+            }
+        }
+        await clock.advance(toSleeperDeadline: .init(offset: .seconds(5)))  // the timer; the operation sleeps until 10 s
+        await #expect(throws: TimeoutError(timeout: .seconds(5))) { try await call.value }
+        #expect(cancelled.callCount == 1)
+        #expect(clock.sleeperCount == 0)  // nothing left running
+        #expect(clock.now.offset == .seconds(5))
+        #expect(recorder.events.map(\.description) == ["ocr-timeout: timed out after 5.0 s"])
+    }
+
+    @Test("an operation that finishes in time returns its value, and the timer is gone")
+    func inTime() async throws {
+        let clock = ManualClock()
+        let timeout = try Timeout(.seconds(5), clock: clock)
+        let call = Task {
+            try await timeout.execute { () async throws -> String in
+                try await clock.sleep(for: .seconds(2))
+                return "done"
+            }
+        }
+        await clock.advance(toSleeperDeadline: .init(offset: .seconds(2)))
+        #expect(try await call.value == "done")
+        #expect(clock.sleeperCount == 0)
+    }
+
+    @Test("the operation's own error comes through unchanged")
+    func ownError() async throws {
+        let timeout = try Timeout(.seconds(5), clock: ManualClock())
+        let original = IdentifiableError(.permanent)
+        do {
+            _ = try await timeout.execute { () async throws -> Int in throw original }
+            Issue.record("expected a throw")
+        } catch let error as IdentifiableError {
+            #expect(error === original)
+        }
+    }
+
+    @Test("cancelling the caller cancels the operation and rethrows its error, not a timeout")
+    func callerCancellation() async throws {
+        let clock = ManualClock()
+        let timeout = try Timeout(.seconds(5), clock: clock)
+        let call = Task {
+            try await timeout.execute { () async throws -> Int in
+                try await clock.sleep(for: .seconds(10))
+                return 1
+            }
+        }
+        await clock.waitForSleepers(count: 2)
+        call.cancel()
+        await #expect(throws: CancellationError.self) { try await call.value }
+        #expect(clock.sleeperCount == 0)
+        #expect(clock.now.offset == .zero)
+    }
+
+    @Test("the operation keeps the caller's isolation")
+    @MainActor
+    func callerIsolation() async throws {
+        final class Counter { var value = 0 }
+        let counter = Counter()
+        let timeout = try Timeout(.seconds(5), clock: ManualClock())
+        let value = try await timeout.execute { () async throws -> Int in
+            MainActor.assertIsolated()
+            counter.value += 1
+            return counter.value
+        }
+        #expect(value == 1)
+    }
+
+    @Test("a limit that is not positive is rejected by name", arguments: [Duration.zero, .seconds(-1)])
+    func invalid(limit: Duration) {
+        #expect(throws: ConfigurationError(.invalidValue, field: "timeout", reason: "must be positive, got \(limit)")) {
+            try Timeout(limit, clock: ManualClock())
+        }
+    }
+
+    @Test("TimeoutError is a timeout, so retries see it as retryable")
+    func classifiedAsTimeout() {
+        #expect(ErrorClassifier.default.classify(TimeoutError(timeout: .seconds(1))).category == .timeout)
+        #expect(RetryPolicy.default.retries(.timeout))
+    }
+}
