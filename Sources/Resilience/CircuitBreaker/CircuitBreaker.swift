@@ -3,9 +3,9 @@
 /// ``CircuitState``).
 ///
 /// Create one breaker per downstream and share it with every caller: it is a `Sendable` class whose
-/// logic is the value-type state machine of ``CircuitBreakerStateMachine``, behind a `Mutex`. A call takes the lock twice for a
-/// few nanoseconds (once to be admitted, once to record its outcome), with no actor hop and, in the
-/// closed state, no allocation.
+/// logic is the value-type state machine of ``CircuitBreakerStateMachine``, behind a `Mutex`. A call
+/// takes the lock twice for a few nanoseconds (once to be admitted, once to record its outcome), with
+/// no actor hop and, in the closed state, no allocation.
 ///
 /// ```swift
 /// let ocrBreaker = CircuitBreaker(name: "ocr", configuration: .default, observer: LoggingObserver(logger: logger))
@@ -32,6 +32,11 @@
 ///     }
 /// }
 /// ```
+///
+/// In a ``ResiliencePipeline`` the breaker takes part as a view that shares its state (see
+/// ``joining(_:)``). Observers are called after the lock is released, so under heavy concurrency two
+/// changes of state may reach an observer in another order than they happened; each event carries
+/// both states.
 public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Duration == Duration {
     /// Decides whether an error counts as a failure, instead of the configuration's
     /// ``CircuitBreakerConfiguration/failureCategories``; errors it rejects count neither way.
@@ -54,9 +59,9 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
     @usableFromInline
     let hotPath: CircuitBreakerConfiguration.HotPath
 
-    /// The state, behind the lock, on the timeline since ``origin``.
+    /// The state, shared with the views of this breaker that pipelines make.
     @usableFromInline
-    let machine: AnnotatedMutex<CircuitBreakerCore>
+    let storage: CircuitBreakerStorage
     /// When the breaker was created: every time in its state is measured from it.
     @usableFromInline
     let origin: ClockType.Instant
@@ -86,8 +91,21 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
         self.classifier = classifier
         self.countsAsFailure = countsAsFailure
         self.observer = observer
-        self.machine = AnnotatedMutex(CircuitBreakerCore(configuration: configuration))
+        self.storage = CircuitBreakerStorage(CircuitBreakerCore(configuration: configuration))
         self.origin = clock.now
+    }
+
+    /// A view of `breaker` sharing its state, reporting to `observer`.
+    private init(sharing breaker: CircuitBreaker, observer: (any ResilienceObserver)?) {
+        name = breaker.name
+        configuration = breaker.configuration
+        hotPath = breaker.hotPath
+        clock = breaker.clock
+        classifier = breaker.classifier
+        countsAsFailure = breaker.countsAsFailure
+        self.observer = observer
+        storage = breaker.storage
+        origin = breaker.origin
     }
 
     // MARK: - Calls
@@ -170,7 +188,7 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
     /// Asks the state machine for a permit; the slow path reports and throws.
     @inlinable
     func admit() throws(CircuitOpenError) -> CircuitBreakerCore.Permit {
-        let acquisition = machine.withLock { $0.acquire(at: elapsed(), hotPath: hotPath, configuration: configuration) }
+        let acquisition = storage.machine.withLock { $0.acquire(at: elapsed(), hotPath: hotPath, configuration: configuration) }
         if case .granted(let permit, .none) = acquisition { return permit }
         return try admitSlowly(acquisition)
     }
@@ -191,7 +209,9 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
     /// Gives `permit` back with `outcome`, reporting any change of state.
     @inlinable
     func settle(_ permit: CircuitBreakerCore.Permit, outcome: CircuitBreakerOutcome) {
-        let transition = machine.withLock { $0.record(outcome, for: permit, at: elapsed(), hotPath: hotPath, configuration: configuration) }
+        let transition = storage.machine.withLock {
+            $0.record(outcome, for: permit, at: elapsed(), hotPath: hotPath, configuration: configuration)
+        }
         if let transition { report(transition) }
     }
 
@@ -229,7 +249,7 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
     /// The current state. An open circuit whose break has passed stays ``CircuitState/open`` until the
     /// next call half-opens it.
     public var state: CircuitState {
-        machine.withLock { $0.state }
+        storage.machine.withLock { $0.state }
     }
 
     /// The state and counts now.
@@ -238,7 +258,7 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
     ///   in flight, time until half-open.
     public func snapshot() -> CircuitBreakerSnapshot {
         let now = elapsed()
-        return machine.withLock { $0.snapshot(at: now, configuration: configuration) }
+        return storage.machine.withLock { $0.snapshot(at: now, configuration: configuration) }
     }
 
     /// Holds the circuit open: every call is rejected with a ``CircuitOpenError`` in the
@@ -267,7 +287,7 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
 
     private func apply(_ change: (inout CircuitBreakerCore, Duration) -> CircuitBreakerTransition?) {
         let now = elapsed()
-        if let transition = machine.withLock({ change(&$0, now) }) { report(transition) }
+        if let transition = storage.machine.withLock({ change(&$0, now) }) { report(transition) }
     }
 }
 
@@ -296,5 +316,34 @@ extension CircuitBreaker where ClockType == ContinuousClock {
             countsAsFailure: countsAsFailure,
             observer: observer
         )
+    }
+}
+
+extension CircuitBreaker: ResilienceStrategy {
+    /// The breaker's name, such as `circuit-breaker(ocr)`.
+    public var description: String {
+        "circuit-breaker(\(name))"
+    }
+
+    /// A view of this breaker for a pipeline: it shares this breaker's state (so every caller, in the
+    /// pipeline or not, sees one circuit), and reports its events to this breaker's observer and the
+    /// pipeline's, stamped with the pipeline's name. This breaker is unchanged.
+    ///
+    /// - Parameter context: The pipeline's name and observer.
+    /// - Returns: The view.
+    public func joining(_ context: PipelineContext) -> CircuitBreaker {
+        CircuitBreaker(sharing: self, observer: context.observer(combinedWith: observer))
+    }
+}
+
+/// The lock and state of a circuit breaker, shared by the breaker and its pipeline views.
+@usableFromInline
+final class CircuitBreakerStorage: Sendable {
+    /// The state on the timeline since the breaker's origin, behind the lock.
+    @usableFromInline
+    let machine: AnnotatedMutex<CircuitBreakerCore>
+
+    init(_ core: CircuitBreakerCore) {
+        machine = AnnotatedMutex(core)
     }
 }

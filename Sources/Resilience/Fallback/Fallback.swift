@@ -21,7 +21,10 @@
 ///
 /// Put a fallback outermost, around retries and breakers, so it sees the final outcome. Both the
 /// primary and the fallback run in the caller's isolation.
-public struct Fallback<Value>: Sendable {
+///
+/// In a ``ResiliencePipeline``, the fallback applies to calls whose result type is `Value`; for calls
+/// returning another type it cannot produce a result, and lets the error through unchanged.
+public struct Fallback<Value>: ResilienceStrategy {
     /// The alternative: given why it runs, produces the call's value (or throws the call's error).
     public typealias Action = nonisolated(nonsending) @Sendable (FallbackReason) async throws -> Value
     /// Decides whether an error triggers the fallback.
@@ -83,6 +86,41 @@ public struct Fallback<Value>: Sendable {
             guard let reason = reasonToFallBack(after: error) else { throw error }
             return try await action(reason)
         }
+    }
+
+    /// Runs `operation`, and the fallback if it fails in a handled way and `Result` is `Value`: the
+    /// ``ResilienceStrategy`` requirement, through which a ``ResiliencePipeline`` runs the fallback.
+    ///
+    /// - Parameter operation: The primary operation, run in the caller's isolation.
+    /// - Returns: The operation's value, or the fallback's.
+    /// - Throws: The operation's error, unchanged, when it is not handled, is a cancellation, or
+    ///   `Result` is not `Value`; the fallback's error when the fallback throws.
+    @inlinable
+    nonisolated(nonsending) public func execute<Result>(
+        _ operation: nonisolated(nonsending) () async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await operation()
+        } catch {
+            guard Result.self == Value.self, let reason = reasonToFallBack(after: error) else { throw error }
+            guard let result = try await action(reason) as? Result else { throw error }
+            return result
+        }
+    }
+
+    /// The strategy's name, such as `fallback(ocr-fallback)`.
+    public var description: String {
+        "fallback(\(name))"
+    }
+
+    /// This strategy reporting its events as part of a pipeline.
+    ///
+    /// - Parameter context: The pipeline's name and observer.
+    /// - Returns: A copy whose events also go to the pipeline's observer, stamped with its name.
+    public func joining(_ context: PipelineContext) -> Self {
+        var copy = self
+        copy.observer = context.observer(combinedWith: observer)
+        return copy
     }
 
     /// The reason to run the fallback after `error`, reported to the observer; `nil` not to run it.
