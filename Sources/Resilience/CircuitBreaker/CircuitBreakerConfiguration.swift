@@ -230,12 +230,33 @@ extension CircuitBreakerConfiguration {
         /// The sliding window's layout.
         @usableFromInline
         let slidingWindow: SlidingWindow
+        /// The fewest calls before a rate rule may trip.
+        @usableFromInline
+        let minimumThroughput: Int
+        /// The failure rate that trips the breaker; above 1 when there is no such rule.
+        @usableFromInline
+        let failureRateThreshold: Double
+        /// The slow-call rate that trips the breaker; above 1 when there is no such rule.
+        @usableFromInline
+        let slowCallRateThreshold: Double
 
         @usableFromInline
         init(_ configuration: CircuitBreakerConfiguration) {
             measuresDurations = configuration.slowCalls != nil
             hasRateRule = configuration.hasRateRule
             slidingWindow = configuration.slidingWindow
+            minimumThroughput = configuration.minimumThroughput
+            failureRateThreshold = configuration.failureRateThreshold ?? 2
+            slowCallRateThreshold = configuration.slowCalls?.rateThreshold ?? 2
+        }
+
+        /// Whether a rate rule fires on `counts`.
+        @inlinable
+        func rateRuleFires(on counts: OutcomeWindow.Counts) -> Bool {
+            guard hasRateRule, counts.calls >= minimumThroughput, counts.calls > 0 else { return false }
+            let calls = Double(counts.calls)
+            return Double(counts.failures) / calls >= failureRateThreshold
+                || Double(counts.slowCalls) / calls >= slowCallRateThreshold
         }
     }
 }

@@ -146,7 +146,7 @@ struct CircuitBreakerCore: Hashable, Sendable {
             window.recordUntimed(failure: false, slow: false, layout: hotPath.slidingWindow)
             // A success never completes a run of consecutive failures, but it may bring the window to
             // its minimum throughput with a rate above a threshold.
-            guard hotPath.hasRateRule else { return nil }
+            guard hotPath.rateRuleFires(on: window.totals) else { return nil }
             return tripIfNeeded(at: now(), configuration: configuration())
         }
         return recordSlowly(outcome, for: permit, at: now(), configuration: configuration())
