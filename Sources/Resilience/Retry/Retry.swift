@@ -73,7 +73,6 @@ public struct Retry<ClockType: Clock>: ObservedStrategy where ClockType.Duration
         "retry(\(name): \(policy.maxAttempts) attempts, \(policy.backoff), jitter \(policy.jitter))"
     }
 
-
     /// Runs `operation`, retrying its failures per the policy.
     ///
     /// - Parameter operation: The work to run; called at most ``RetryPolicy/maxAttempts`` times.

@@ -67,7 +67,6 @@ public struct Timeout<ClockType: Clock>: ObservedStrategy where ClockType.Durati
         "\(name)(\(timeout.inSeconds) s)"
     }
 
-
     /// Takes the caller's isolation as a parameter so that the task running the operation can inherit
     /// it (a `Task` closure that captures an `isolated` parameter runs on that actor).
     private func run<Result>(
