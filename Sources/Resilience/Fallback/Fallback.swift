@@ -24,7 +24,7 @@
 ///
 /// In a ``ResiliencePipeline``, the fallback applies to calls whose result type is `Value`; for calls
 /// returning another type it cannot produce a result, and lets the error through unchanged.
-public struct Fallback<Value>: ResilienceStrategy {
+public struct Fallback<Value>: ObservedStrategy {
     /// The alternative: given why it runs, produces the call's value (or throws the call's error).
     public typealias Action = nonisolated(nonsending) @Sendable (FallbackReason) async throws -> Value
     /// Decides whether an error triggers the fallback.
@@ -111,16 +111,6 @@ public struct Fallback<Value>: ResilienceStrategy {
     /// The strategy's name, such as `fallback(ocr-fallback)`.
     public var description: String {
         "fallback(\(name))"
-    }
-
-    /// This strategy reporting its events as part of a pipeline.
-    ///
-    /// - Parameter context: The pipeline's name and observer.
-    /// - Returns: A copy whose events also go to the pipeline's observer, stamped with its name.
-    public func joining(_ context: PipelineContext) -> Self {
-        var copy = self
-        copy.observer = context.observer(combinedWith: observer)
-        return copy
     }
 
     /// The reason to run the fallback after `error`, reported to the observer; `nil` not to run it.

@@ -11,7 +11,7 @@
 /// ```
 ///
 /// Cancellation during the delay ends the call with `CancellationError` before the first attempt.
-public struct RandomInitialDelay<ClockType: Clock>: ResilienceStrategy where ClockType.Duration == Duration {
+public struct RandomInitialDelay<ClockType: Clock>: ObservedStrategy where ClockType.Duration == Duration {
     /// The upper bound of the delay.
     public let maxDelay: Duration
     /// The strategy's name, reported in its events.
@@ -74,14 +74,6 @@ public struct RandomInitialDelay<ClockType: Clock>: ResilienceStrategy where Clo
         "\(name)(up to \(maxDelay.inSeconds) s)"
     }
 
-    /// This strategy reporting its events as part of a pipeline.
-    ///
-    /// - Parameter context: The pipeline's name and observer.
-    public func joining(_ context: PipelineContext) -> Self {
-        var copy = self
-        copy.observer = context.observer(combinedWith: observer)
-        return copy
-    }
 }
 
 extension RandomInitialDelay where ClockType == ContinuousClock {

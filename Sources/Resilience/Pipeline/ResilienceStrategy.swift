@@ -50,6 +50,25 @@ extension ResilienceStrategy {
     public func joining(_ context: PipelineContext) -> Self { self }
 }
 
+/// A strategy value that reports through an observer it holds, and joins a pipeline by adding the
+/// pipeline's observer and name to it.
+public protocol ObservedStrategy: ResilienceStrategy {
+    /// Receives the strategy's events, or `nil`.
+    var observer: (any ResilienceObserver)? { get set }
+}
+
+extension ObservedStrategy {
+    /// This strategy reporting its events as part of a pipeline: stamped with its name, and sent to the
+    /// pipeline's observer as well as the strategy's own.
+    ///
+    /// - Parameter context: The pipeline's name and observer.
+    public func joining(_ context: PipelineContext) -> Self {
+        var copy = self
+        copy.observer = context.observer(combinedWith: observer)
+        return copy
+    }
+}
+
 /// What a ``ResiliencePipeline`` tells the strategies it holds: its name, and its observer.
 public struct PipelineContext: Sendable {
     /// The pipeline's name, carried by every event its strategies emit.

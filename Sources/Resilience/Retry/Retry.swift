@@ -24,7 +24,7 @@
 /// The operation runs in the caller's isolation (`nonisolated(nonsending)`): it may touch the caller's
 /// actor state and need not be `Sendable`. Every wait is on the injected `Clock`, so tests can use a
 /// manual clock and run on virtual time.
-public struct Retry<ClockType: Clock>: ResilienceStrategy where ClockType.Duration == Duration {
+public struct Retry<ClockType: Clock>: ObservedStrategy where ClockType.Duration == Duration {
     /// What to retry, how often and how long to wait.
     public var policy: RetryPolicy
     /// The strategy's name, reported in its events (for example `"ocr-retry"`).
@@ -71,15 +71,6 @@ public struct Retry<ClockType: Clock>: ResilienceStrategy where ClockType.Durati
     /// The strategy's name and policy, such as `retry(ocr: 5 attempts, exponential(0.5 s × 2.0, max 60.0 s), jitter full)`.
     public var description: String {
         "retry(\(name): \(policy.maxAttempts) attempts, \(policy.backoff), jitter \(policy.jitter))"
-    }
-
-    /// This strategy reporting its events as part of a pipeline.
-    ///
-    /// - Parameter context: The pipeline's name and observer.
-    public func joining(_ context: PipelineContext) -> Self {
-        var copy = self
-        copy.observer = context.observer(combinedWith: observer)
-        return copy
     }
 
     /// Runs `operation`, retrying its failures per the policy.

@@ -20,7 +20,7 @@
 /// honour cancellation for the timeout to end the call promptly (Swift's `Task.sleep`, URLSession,
 /// AsyncHTTPClient and NIO-based clients do). A value that arrives despite the deadline is returned;
 /// cancelling the caller cancels the operation and rethrows what it throws.
-public struct Timeout<ClockType: Clock>: ResilienceStrategy where ClockType.Duration == Duration {
+public struct Timeout<ClockType: Clock>: ObservedStrategy where ClockType.Duration == Duration {
     /// The time limit.
     public let timeout: Duration
     /// The strategy's name, reported in its events.
@@ -65,15 +65,6 @@ public struct Timeout<ClockType: Clock>: ResilienceStrategy where ClockType.Dura
     /// The limit, such as `timeout(5.0 s)`.
     public var description: String {
         "\(name)(\(timeout.inSeconds) s)"
-    }
-
-    /// This strategy reporting its events as part of a pipeline.
-    ///
-    /// - Parameter context: The pipeline's name and observer.
-    public func joining(_ context: PipelineContext) -> Self {
-        var copy = self
-        copy.observer = context.observer(combinedWith: observer)
-        return copy
     }
 
     /// Takes the caller's isolation as a parameter so that the task running the operation can inherit
