@@ -16,7 +16,7 @@
 /// inside bounds each attempt; a fallback outermost catches what every other strategy lets through; a
 /// retry outside a circuit breaker does not retry calls the open circuit rejects.
 ///
-/// Every strategy's events carry the pipeline's ``name`` and go to its ``observer`` as well as to the
+/// Every strategy's events carry the pipeline's ``name`` and go to its observer (given to ``init(name:observer:_:)``) as well as to the
 /// strategy's own. The nesting lives in the type (``NestedStrategy``), so running a pipeline costs what
 /// the same strategies cost written by hand.
 public struct ResiliencePipeline<Strategy: ResilienceStrategy>: ResilienceStrategy {

@@ -2,7 +2,7 @@
 /// calls again.
 ///
 /// A `Retry` is a `Sendable` value: build it once (policy, clock, classifier, observer) and use it from
-/// any number of tasks. For one-off calls, the ``retry(_:clock:classifier:random:observer:operation:)``
+/// any number of tasks. For one-off calls, the ``retry(_:clock:classifier:random:budget:observer:operation:)``
 /// function is shorter.
 ///
 /// ```swift
