@@ -23,7 +23,7 @@ public struct NestedStrategy<Outer: ResilienceStrategy, Inner: ResilienceStrateg
     ///
     /// - Parameter operation: The work to run.
     /// - Returns: What `outer` produces.
-    @inlinable
+    @inlinable @inline(__always)
     nonisolated(nonsending) public func execute<Result>(
         _ operation: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
@@ -66,7 +66,7 @@ public struct OptionalStrategy<Wrapped: ResilienceStrategy>: ResilienceStrategy 
     ///
     /// - Parameter operation: The work to run.
     /// - Returns: What the strategy (or the operation) produces.
-    @inlinable
+    @inlinable @inline(__always)
     nonisolated(nonsending) public func execute<Result>(
         _ operation: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
@@ -99,7 +99,7 @@ public enum EitherStrategy<First: ResilienceStrategy, Second: ResilienceStrategy
     ///
     /// - Parameter operation: The work to run.
     /// - Returns: What the strategy produces.
-    @inlinable
+    @inlinable @inline(__always)
     nonisolated(nonsending) public func execute<Result>(
         _ operation: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {

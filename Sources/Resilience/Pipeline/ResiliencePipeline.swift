@@ -46,7 +46,7 @@ public struct ResiliencePipeline<Strategy: ResilienceStrategy>: ResilienceStrate
     /// - Parameter operation: The work to run, in the caller's isolation.
     /// - Returns: What the outermost strategy produces.
     /// - Throws: What the outermost strategy lets through.
-    @inlinable
+    @inlinable @inline(__always)
     nonisolated(nonsending) public func execute<Result>(
         _ operation: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {

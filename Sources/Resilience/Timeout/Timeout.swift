@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A time limit: if the operation has not finished after ``timeout``, it is cancelled and a
 /// ``TimeoutError`` is thrown.
 ///
@@ -77,31 +79,39 @@ public struct Timeout<ClockType: Clock>: ObservedStrategy where ClockType.Durati
         let clock = self.clock
         return try await withoutActuallyEscaping(operation) { operation in
             let outcome = OutcomeBox<Result>()
-            let work = Task {
+            // An immediate task starts on this thread, so an operation that finishes without suspending
+            // costs no hop and needs no timer.
+            let work = Task.immediate {
                 _ = isolation  // runs on the caller's actor
                 do {
                     outcome.result = .success(try await operation())
                 } catch {
                     outcome.result = .failure(error)
                 }
+                outcome.isFinished.store(true, ordering: .releasing)
             }
-            let expired = await withTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    do {
-                        try await clock.sleep(until: deadline, tolerance: nil)
-                    } catch {
-                        return false  // the operation finished first, or the caller was cancelled
+            let expired: Bool
+            if outcome.isFinished.load(ordering: .acquiring) {
+                expired = false
+            } else {
+                expired = await withTaskGroup(of: Bool.self) { group in
+                    group.addTask {
+                        do {
+                            try await clock.sleep(until: deadline, tolerance: nil)
+                        } catch {
+                            return false  // the operation finished first, or the caller was cancelled
+                        }
+                        work.cancel()
+                        return true
                     }
-                    work.cancel()
-                    return true
+                    await withTaskCancellationHandler {
+                        await work.value
+                    } onCancel: {
+                        work.cancel()
+                    }
+                    group.cancelAll()
+                    return await group.next() ?? false
                 }
-                await withTaskCancellationHandler {
-                    await work.value
-                } onCancel: {
-                    work.cancel()
-                }
-                group.cancelAll()
-                return await group.next() ?? false
             }
             switch outcome.result {
             case .success(let value):
@@ -131,7 +141,8 @@ extension Timeout where ClockType == ContinuousClock {
 }
 
 /// Where the task running a timed operation leaves its outcome for the caller, which reads it only
-/// after that task has finished.
+/// after that task has finished (``isFinished`` says so without waiting).
 private final class OutcomeBox<Value> {
     var result: Result<Value, any Error>?
+    let isFinished = Atomic(false)
 }
