@@ -112,6 +112,20 @@ struct ResiliencePipelineTests {
         #expect(retryRecorder.events.allSatisfy { $0.pipeline == "vision" })
     }
 
+    @Test("a budget's refusal is reported by the retry, naming the pipeline, the retry and the budget")
+    func budgetRefusalEvent() async throws {
+        let recorder = RecordingObserver()
+        let budget = try RetryBudget.tokenBucket(capacity: 1, name: "vision-budget")
+        let pipeline = try ResiliencePipeline(name: "vision", observer: recorder) {
+            Retry(try policy(attempts: 3, delay: .zero), name: "vision-retry", clock: ManualClock(), budget: budget)
+        }
+        let operation = ScriptedOperation<Int>([.fail(timeoutError)])
+        await #expect(throws: CategorizedError.self) { try await pipeline.execute { try await operation() } }
+        let refusal = try #require(recorder.events.first { if case .retryBudgetRefused = $0.kind { true } else { false } })
+        #expect(refusal.description == "vision/vision-retry: vision-budget refused a retry after attempt 2")
+        #expect(operation.callCount == 2)
+    }
+
     @Test("cancelling the caller cancels everything inside the pipeline")
     func cancellation() async throws {
         let clock = ManualClock()
@@ -162,11 +176,20 @@ struct ResiliencePipelineTests {
         #expect(throws: ConfigurationError.self) { try RandomInitialDelay(upTo: .seconds(-1), clock: clock) }
     }
 
-    @Test("one pipeline serves 1,000 concurrent tasks")
+    @Test("one pipeline of fallback, retry, breaker and timeout serves 1,000 concurrent tasks, counts exact")
     func concurrentUse() async throws {
         let policy = try policy(attempts: 2, delay: .zero)
+        let breaker = CircuitBreaker(
+            name: "shared-breaker",
+            configuration: try CircuitBreakerConfiguration(
+                consecutiveFailureThreshold: 5, failureRateThreshold: 0.5, slidingWindow: .count(2_000), minimumThroughput: 100
+            ),
+            clock: ManualClock()
+        )
         let pipeline = try ResiliencePipeline(name: "shared") {
+            Fallback(returning: -1)
             Retry(policy, clock: ManualClock())
+            breaker
             try Timeout(.seconds(60))
         }
         let flaky = ScriptedOperation([.fail(timeoutError), .succeed(1)])  // only the very first call fails
@@ -176,8 +199,10 @@ struct ResiliencePipelineTests {
             }
             return await group.reduce(0, +)
         }
-        #expect(total == 1_000)
+        #expect(total == 1_000)  // every call succeeded, the failed first attempt retried
         #expect(flaky.callCount == 1_001)
+        let snapshot = breaker.snapshot()
+        #expect(snapshot.calls == 1_001 && snapshot.failures == 1 && snapshot.state == .closed)
     }
 }
 

@@ -54,7 +54,12 @@ struct RetryBudgetTests {
         }
         #expect(calls == 2)  // one retry was affordable
         #expect(recorder.stopReasons == [.retryBudgetExhausted])
-        #expect(recorder.events.map(\.description).contains("ocr-budget: refused a retry after attempt 2"))
+        let refusals = recorder.events.map(\.description).filter { $0.contains("refused a retry") }
+        #expect(
+            refusals == [
+                "ocr-budget: ocr-budget refused a retry after attempt 2",  // the budget's own observer
+                "retry: ocr-budget refused a retry after attempt 2",  // the retry whose retry was refused
+            ])
     }
 
     @Test("a token bucket recovers as successes refill it")

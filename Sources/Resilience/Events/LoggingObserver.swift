@@ -97,8 +97,9 @@ public struct LoggingObserver: ResilienceObserver {
         case .timedOut(let timeout):
             metadata["resilience.timeout_seconds"] = "\(timeout.inSeconds)"
             logger.log(level: retryLevel, "Timed out after \(timeout.inSeconds) s", metadata: metadata)
-        case .retryBudgetRefused(let attempt):
+        case .retryBudgetRefused(let budget, let attempt):
             metadata["resilience.attempt"] = "\(attempt)"
+            metadata["resilience.budget"] = "\(budget)"
             logger.log(level: retryLevel, "Retry budget exhausted: not retrying after attempt \(attempt)", metadata: metadata)
         case .circuitStateChanged(let from, let to, let reason):
             metadata["resilience.from_state"] = "\(from)"

@@ -40,9 +40,10 @@ public struct ResilienceEvent: Sendable, CustomStringConvertible {
         /// Retrying ended after `attempts` attempts without success, for `reason`. The call throws
         /// `error` (the last attempt's, unchanged) or, when `error` is `nil`, returns the last rejected result.
         case retriesEnded(attempts: Int, reason: RetryStopReason, error: (any Error)?)
-        /// A retry budget refused the retry that would have followed attempt `attempt`; the caller gets
-        /// that attempt's error. Emitted by the budget (``strategy`` is the budget's name).
-        case retryBudgetRefused(attempt: Int)
+        /// The retry budget named `budget` refused the retry that would have followed attempt `attempt`;
+        /// the caller gets that attempt's error. Emitted by the ``Retry`` whose retry was refused (so it
+        /// carries the retry's and the pipeline's names) and by the budget to its own observer.
+        case retryBudgetRefused(budget: String, attempt: Int)
         /// The operation did not finish within `timeout`; it was cancelled and a ``TimeoutError`` thrown.
         case timedOut(after: Duration)
         /// The first call is delayed by `delay`, spreading callers that start together.
@@ -76,8 +77,8 @@ public struct ResilienceEvent: Sendable, CustomStringConvertible {
         case .retriesEnded(let attempts, let reason, let error):
             "\(strategy): gave up after \(attempts) attempt\(attempts == 1 ? "" : "s") (\(reason))"
                 + (error.map { ": \($0)" } ?? "")
-        case .retryBudgetRefused(let attempt):
-            "\(strategy): refused a retry after attempt \(attempt)"
+        case .retryBudgetRefused(let budget, let attempt):
+            "\(strategy): \(budget) refused a retry after attempt \(attempt)"
         case .timedOut(let timeout):
             "\(strategy): timed out after \(timeout.inSeconds) s"
         case .initialDelay(let delay):

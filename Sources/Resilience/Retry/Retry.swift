@@ -228,6 +228,9 @@ public struct Retry<ClockType: Clock>: ObservedStrategy where ClockType.Duration
                 using: &generator
             )
             if case .retry = decision, let budget, !budget.tryAcquireRetry(afterAttempt: attempt) {
+                observer?.observe(
+                    ResilienceEvent(strategy: name, kind: .retryBudgetRefused(budget: budget.name, attempt: attempt))
+                )
                 decision = .stop(.retryBudgetExhausted)
             }
         }
