@@ -89,6 +89,8 @@ struct BackoffTests {
             (.linear(initial: .seconds(5), increment: .seconds(1), maxDelay: .seconds(1)), "maxDelay"),
             (.custom([]), "delays"),
             (.custom([.seconds(1), .seconds(-2)]), "delays[1]"),
+            (.constant(.seconds(Int64.max)), "delay"),
+            (.exponential(initial: .seconds(1), maxDelay: .seconds(Int64.max)), "maxDelay"),
         ] as [(Backoff, String)]
     )
     func validation(schedule: Backoff, field: String) {

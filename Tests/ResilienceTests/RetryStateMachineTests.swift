@@ -58,6 +58,20 @@ struct RetryStateMachineTests {
         #expect(decide(.rateLimited(retryAfter: .seconds(8)), elapsed: .seconds(12), machine: &machine) == .retry(after: .seconds(8)))
     }
 
+    @Test("a huge hint, even one set past the initialiser's clamp, is bounded rather than overflowing")
+    func hugeHint() throws {
+        let policy = try RetryPolicy(
+            maxAttempts: 3, backoff: .constant(.seconds(1)), jitter: .none, retryableCategories: [.rateLimited]
+        )
+        var machine = RetryStateMachine()
+        var generator = SeededRandomNumberGenerator(seed: 1)
+        #expect(ErrorClassification.rateLimited(retryAfter: .seconds(Int64.max)).retryAfter == .nanoseconds(Int64.max))
+        var classification = ErrorClassification.rateLimited()
+        classification.retryAfter = .seconds(Int64.max)
+        let decision = machine.decide(after: classification, attempt: 1, elapsed: nil, policy: policy, using: &generator)
+        #expect(decision == .retry(after: .nanoseconds(Int64.max)))
+    }
+
     @Test("decorrelated jitter grows from the previous delay the machine remembers")
     func decorrelatedMemory() throws {
         let policy = try RetryPolicy(

@@ -228,6 +228,22 @@ struct RetryTests {
         #expect(clock.requestedSleeps == [.seconds(7), .seconds(2)])
     }
 
+    @Test("a server hint of Int64.max seconds on a real clock neither traps nor hangs a cancelled caller")
+    func hugeHintOnContinuousClock() async throws {
+        let policy = try RetryPolicy(maxAttempts: 2, backoff: .constant(.seconds(1)), jitter: .none, retryableCategories: [.rateLimited])
+        var hinted = CategorizedError.rateLimited()
+        hinted.retryAfter = .seconds(Int64.max)  // what `Retry-After: 9223372036854775807` would say
+        // Cancels the task once the (292-year) wait is scheduled, so the test ends at once.
+        let cancelOnSchedule = ClosureObserver { event in
+            if case .retryScheduled = event.kind { withUnsafeCurrentTask { $0?.cancel() } }
+        }
+        let operation = ScriptedOperation<Int>([.fail(hinted)])
+        await #expect(throws: CancellationError.self) {
+            try await retry(policy, observer: cancelOnSchedule) { try await operation() }
+        }
+        #expect(operation.callCount == 1)
+    }
+
     @Test("a hint longer than the schedule's cap fails fast instead of waiting")
     func hintBeyondCap() async throws {
         let clock = ManualClock(advancesAutomatically: true)

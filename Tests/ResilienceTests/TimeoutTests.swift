@@ -1,3 +1,4 @@
+import Dispatch
 import Resilience
 import ResilienceTestKit
 import Testing
@@ -81,22 +82,70 @@ struct TimeoutTests {
         let timeout = try Timeout(.seconds(5), clock: ManualClock())
         let value = try await timeout.execute { () async throws -> Int in
             MainActor.assertIsolated()
+            await Task.yield()
+            MainActor.assertIsolated()  // still after a suspension
             counter.value += 1
             return counter.value
         }
         #expect(value == 1)
     }
 
-    @Test("a limit that is not positive is rejected by name", arguments: [Duration.zero, .seconds(-1)])
+    @Test(
+        "a limit that is not positive, or over 292 years, is rejected by name",
+        arguments: [Duration.zero, .seconds(-1), .seconds(Int64.max)]
+    )
     func invalid(limit: Duration) {
-        #expect(throws: ConfigurationError(.invalidValue, field: "timeout", reason: "must be positive, got \(limit)")) {
+        #expect {
             try Timeout(limit, clock: ManualClock())
+        } throws: { error in
+            (error as? ConfigurationError)?.field == "timeout"
         }
+    }
+
+    @Test("an already-cancelled caller's operation sees the cancellation")
+    func cancelledCaller() async throws {
+        let timeout = try Timeout(.seconds(5), clock: ManualClock())
+        let sawCancellation = try await Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await timeout.execute { Task.isCancelled }
+        }.value
+        #expect(sawCancellation)
+    }
+
+    @Test("the operation keeps the caller's task-executor preference across suspensions")
+    func executorPreference() async throws {
+        let executor = QueueTaskExecutor()
+        let timeout = try Timeout(.seconds(5), clock: ManualClock())
+        let onPreferredExecutor = try await withTaskExecutorPreference(executor) {
+            try await timeout.execute { () async throws -> Bool in
+                await Task.yield()
+                return executor.isCurrent
+            }
+        }
+        #expect(onPreferredExecutor)
     }
 
     @Test("TimeoutError is a timeout, so retries see it as retryable")
     func classifiedAsTimeout() {
         #expect(ErrorClassifier.default.classify(TimeoutError(timeout: .seconds(1))).category == .timeout)
         #expect(RetryPolicy.default.retries(.timeout))
+    }
+}
+
+/// A task executor running jobs on a serial dispatch queue, and telling whether code runs there.
+final class QueueTaskExecutor: TaskExecutor, @unchecked Sendable {
+    // `@unchecked`: the queue and key are immutable and dispatch queues are thread-safe.
+    private let queue = DispatchQueue(label: "test-task-executor")
+    private let key = DispatchSpecificKey<Bool>()
+
+    init() {
+        queue.setSpecific(key: key, value: true)
+    }
+
+    var isCurrent: Bool { DispatchQueue.getSpecific(key: key) == true }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }

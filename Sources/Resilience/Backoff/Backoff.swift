@@ -97,7 +97,7 @@ public struct Backoff: Hashable, Sendable {
         let index = Int64(max(retry, 1) - 1)
         switch kind {
         case .constant(let delay):
-            return max(delay, .zero)
+            return min(max(delay, .zero), .saturatedMaximum)
         case .linear(let initial, let increment, let maxDelay):
             let cap = max(maxDelay.saturatingNanoseconds, 0)
             let step = max(increment.saturatingNanoseconds, 0).saturatingMultiply(index)
@@ -112,15 +112,15 @@ public struct Backoff: Hashable, Sendable {
             return .clampedNanoseconds(nanoseconds)
         case .custom(let delays):
             guard let last = delays.last else { return .zero }
-            return max(index < delays.count ? delays[Int(index)] : last, .zero)
+            return min(max(index < delays.count ? delays[Int(index)] : last, .zero), .saturatedMaximum)
         }
     }
 
     /// Checks every parameter.
     ///
     /// - Throws: ``ConfigurationError`` naming the field (`initialDelay`, `increment`, `multiplier`,
-    ///   `maxDelay`, `delays`) for a negative delay, a multiplier below 1 or not finite, a cap below the
-    ///   initial delay, or an empty custom list.
+    ///   `maxDelay`, `delays`) for a negative delay or one over `Int64.max` nanoseconds (about 292 years),
+    ///   a multiplier below 1 or not finite, a cap below the initial delay, or an empty custom list.
     public func validate() throws(ConfigurationError) {
         switch kind {
         case .constant(let delay):
@@ -148,9 +148,13 @@ public struct Backoff: Hashable, Sendable {
 
     private static func requireNonNegative(_ delay: Duration, _ field: String) throws(ConfigurationError) {
         guard delay >= .zero else { throw .invalid(field, "must not be negative, got \(delay)") }
+        guard delay <= .saturatedMaximum else {
+            throw .invalid(field, "must be at most \(Duration.saturatedMaximum) (about 292 years), got \(delay)")
+        }
     }
 
     private static func requireCap(_ maxDelay: Duration, atLeast initial: Duration) throws(ConfigurationError) {
+        try requireNonNegative(maxDelay, "maxDelay")
         guard maxDelay >= initial else {
             throw .invalid("maxDelay", "must be at least initialDelay (\(initial)), got \(maxDelay)")
         }

@@ -15,10 +15,11 @@ public struct ErrorClassification: Hashable, Sendable, CustomStringConvertible {
     ///
     /// - Parameters:
     ///   - category: What kind of failure the error represents.
-    ///   - retryAfter: How long the server asked the caller to wait, if it said. Negative values count as zero.
+    ///   - retryAfter: How long the server asked the caller to wait, if it said. Negative values count as
+    ///     zero; values over `Int64.max` nanoseconds (about 292 years) count as that.
     public init(_ category: ErrorCategory, retryAfter: Duration? = nil) {
         self.category = category
-        self.retryAfter = retryAfter.map { max($0, .zero) }
+        self.retryAfter = retryAfter.map { min(max($0, .zero), .saturatedMaximum) }
     }
 
     /// The operation timed out.

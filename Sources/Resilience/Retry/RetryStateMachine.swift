@@ -50,7 +50,8 @@ struct RetryStateMachine: Sendable {
             backoff: schedule,
             using: &generator
         )
-        if let hint = classification.retryAfter {
+        // A server controls the hint: bound it (the field is public and may be set past the initialiser's clamp).
+        if let hint = classification.retryAfter.map({ min(max($0, .zero), .saturatedMaximum) }) {
             if let cap = schedule.maxDelay, hint > cap { return .stop(.retryAfterExceedsMaxDelay) }
             delay = max(delay, hint)
         }

@@ -15,9 +15,10 @@ import Synchronization
 /// }
 /// ```
 ///
-/// The operation keeps the caller's isolation. To be able to cancel it, the timeout runs it in a task
-/// of its own (inheriting the caller's actor, priority and task-local values) and watches the clock in
-/// a child task; when the time is up it cancels the operation **and waits for it to finish** before
+/// The operation keeps the caller's isolation. To be able to cancel it, the timeout runs it in a child
+/// task (on the caller's actor, started immediately on the caller's thread, inheriting its
+/// cancellation, priority, task-local values and executor preference) and watches the clock in a
+/// second child; when the time is up it cancels the operation **and waits for it to finish** before
 /// throwing, so a timed-out call never leaves work running behind it. The operation must therefore
 /// honour cancellation for the timeout to end the call promptly (Swift's `Task.sleep`, URLSession,
 /// AsyncHTTPClient and NIO-based clients do). A value that arrives despite the deadline is returned;
@@ -39,7 +40,7 @@ public struct Timeout<ClockType: Clock>: ObservedStrategy where ClockType.Durati
     ///   - name: The name reported in events.
     ///   - clock: The clock the limit is measured on.
     ///   - observer: Receives the strategy's events.
-    /// - Throws: ``ConfigurationError`` naming `timeout` when it is zero or negative.
+    /// - Throws: ``ConfigurationError`` naming `timeout` when it is zero, negative or over 292 years.
     public init(
         _ timeout: Duration,
         name: String = "timeout",
@@ -47,6 +48,9 @@ public struct Timeout<ClockType: Clock>: ObservedStrategy where ClockType.Durati
         observer: (any ResilienceObserver)? = nil
     ) throws(ConfigurationError) {
         guard timeout > .zero else { throw .invalid("timeout", "must be positive, got \(timeout)") }
+        guard timeout <= .saturatedMaximum else {
+            throw .invalid("timeout", "must be at most \(Duration.saturatedMaximum) (about 292 years), got \(timeout)")
+        }
         self.timeout = timeout
         self.name = name
         self.clock = clock
@@ -69,8 +73,8 @@ public struct Timeout<ClockType: Clock>: ObservedStrategy where ClockType.Durati
         "\(name)(\(timeout.inSeconds) s)"
     }
 
-    /// Takes the caller's isolation as a parameter so that the task running the operation can inherit
-    /// it (a `Task` closure that captures an `isolated` parameter runs on that actor).
+    /// Takes the caller's isolation as a parameter so that the child task running the operation can
+    /// inherit it (a task closure that captures an `isolated` parameter runs on that actor).
     private func run<Result>(
         _ operation: nonisolated(nonsending) () async throws -> Result,
         isolation: isolated (any Actor)? = #isolation
@@ -79,39 +83,34 @@ public struct Timeout<ClockType: Clock>: ObservedStrategy where ClockType.Durati
         let clock = self.clock
         return try await withoutActuallyEscaping(operation) { operation in
             let outcome = OutcomeBox<Result>()
-            // An immediate task starts on this thread, so an operation that finishes without suspending
-            // costs no hop and needs no timer.
-            let work = Task.immediate {
-                _ = isolation  // runs on the caller's actor
-                do {
-                    outcome.result = .success(try await operation())
-                } catch {
-                    outcome.result = .failure(error)
+            // Structured children: both inherit the caller's cancellation, priority, task-local values
+            // and task-executor preference, and the group outlives neither.
+            let expired = await withTaskGroup(of: ChildOutcome.self) { group in
+                // An immediate child starts on this thread, so an operation that finishes without
+                // suspending costs no hop and needs no timer.
+                group.addImmediateTask {
+                    _ = isolation  // runs on the caller's actor
+                    do {
+                        outcome.result = .success(try await operation())
+                    } catch {
+                        outcome.result = .failure(error)
+                    }
+                    outcome.isFinished.store(true, ordering: .releasing)
+                    return .operationFinished
                 }
-                outcome.isFinished.store(true, ordering: .releasing)
-            }
-            let expired: Bool
-            if outcome.isFinished.load(ordering: .acquiring) {
-                expired = false
-            } else {
-                expired = await withTaskGroup(of: Bool.self) { group in
+                if !outcome.isFinished.load(ordering: .acquiring) {
                     group.addTask {
                         do {
                             try await clock.sleep(until: deadline, tolerance: nil)
                         } catch {
-                            return false  // the operation finished first, or the caller was cancelled
+                            return .timerCancelled  // the operation finished first, or the caller was cancelled
                         }
-                        work.cancel()
-                        return true
+                        return .timerFired
                     }
-                    await withTaskCancellationHandler {
-                        await work.value
-                    } onCancel: {
-                        work.cancel()
-                    }
-                    group.cancelAll()
-                    return await group.next() ?? false
                 }
+                let first = await group.next()
+                group.cancelAll()  // the timer if the operation finished; the operation if the time is up
+                return first == .timerFired
             }
             switch outcome.result {
             case .success(let value):
@@ -127,6 +126,11 @@ public struct Timeout<ClockType: Clock>: ObservedStrategy where ClockType.Durati
     }
 }
 
+/// What a child of ``Timeout``'s task group reports.
+private enum ChildOutcome: Sendable {
+    case operationFinished, timerFired, timerCancelled
+}
+
 extension Timeout where ClockType == ContinuousClock {
     /// Creates a time limit on the continuous clock.
     ///
@@ -134,7 +138,7 @@ extension Timeout where ClockType == ContinuousClock {
     ///   - timeout: The time limit; positive.
     ///   - name: The name reported in events.
     ///   - observer: Receives the strategy's events.
-    /// - Throws: ``ConfigurationError`` naming `timeout` when it is zero or negative.
+    /// - Throws: ``ConfigurationError`` naming `timeout` when it is zero, negative or over 292 years.
     public init(_ timeout: Duration, name: String = "timeout", observer: (any ResilienceObserver)? = nil) throws(ConfigurationError) {
         try self.init(timeout, name: name, clock: ContinuousClock(), observer: observer)
     }
