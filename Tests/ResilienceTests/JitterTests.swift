@@ -77,8 +77,20 @@ struct JitterTests {
         }
         // Near the cap, proportional and decorrelated jitter would exceed it without the clamp.
         if jitter == .proportional(1) {
-            #expect(Self.delays(jitter, schedule: schedule, count: 12).suffix(5).allSatisfy { $0 == cap })
+            #expect(Self.delays(jitter, schedule: schedule, count: 12).suffix(5).allSatisfy { $0 < cap })
         }
+    }
+
+    @Test("proportional jitter keeps its spread at the cap instead of sending every client at the cap")
+    func proportionalSpreadAtCap() throws {
+        let cap = Duration.seconds(60)
+        let schedule = Backoff.exponential(initial: .seconds(1), multiplier: 2, maxDelay: cap)
+        let delays = (UInt64(0)..<1_000).map { seed in
+            var generator = SeededRandomNumberGenerator(seed: seed)
+            return Jitter.proportional(0.5).apply(to: cap, previousDelay: nil, backoff: schedule, using: &generator)
+        }
+        #expect(delays.allSatisfy { $0 >= .seconds(30) && $0 < cap })
+        #expect(try #require(delays.max()) - #require(delays.min()) > .seconds(25))  // spread over most of 30 s, not lockstep at 60 s
     }
 
     @Test("decorrelated jitter draws each delay from base up to three times the previous one")

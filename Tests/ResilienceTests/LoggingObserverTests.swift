@@ -83,3 +83,18 @@ struct LoggingObserverTests {
         #expect(first.events.map(\.description) == second.events.map(\.description))
     }
 }
+
+@Suite("Logging observer levels")
+struct LoggingObserverLevelTests {
+    @Test("a first attempt's non-retryable error is routine: logged at debug, not error")
+    func routineEndsAtDebug() async throws {
+        let handler = CapturingLogHandler()
+        let logger = Logger(label: "test") { _ in handler }
+        await #expect(throws: UnknownError.self) {
+            try await retry(.default, clock: ManualClock(), observer: LoggingObserver(logger: logger)) { () async throws -> Int in
+                throw UnknownError()
+            }
+        }
+        #expect(handler.entries.map(\.level) == [.debug])
+    }
+}

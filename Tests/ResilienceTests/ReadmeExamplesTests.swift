@@ -3,7 +3,8 @@ import Resilience
 import ResilienceTestKit
 import Testing
 
-/// The README's examples, compiled and run against stand-ins, so the README cannot drift from the API.
+/// The README's examples, copied here verbatim (with stand-in services) and compiled and run, so that an API
+/// change that breaks one fails here; keep the two in step when editing either.
 @Suite("README examples")
 struct ReadmeExamplesTests {
     struct Response: Sendable { var status: Int }

@@ -85,6 +85,8 @@ struct RetryPolicyTests {
                 "backoffByCategory.rateLimited.maxDelay"
             ),
             (Fields(backoffByCategory: [.cancellation: .constant(.seconds(1))]), "backoffByCategory.cancellation"),
+            (Fields(backoff: .constant(.seconds(1)), jitter: .decorrelated), "jitter"),
+            (Fields(jitter: .decorrelated, backoffByCategory: [.rateLimited: .custom([.seconds(4)])]), "jitter"),
         ] as [(Fields, String)]
     )
     func invalidField(fields: Fields, field: String) {
@@ -101,7 +103,7 @@ struct RetryPolicyTests {
         let policy = try RetryPolicy(
             maxAttempts: 4,
             backoff: .linear(initial: .milliseconds(250), increment: .milliseconds(750), maxDelay: .seconds(10)),
-            jitter: .decorrelated,
+            jitter: .equal,
             maxElapsedTime: .seconds(30),
             retryableCategories: [.timeout, .rateLimited],
             backoffByCategory: [.rateLimited: .custom([.seconds(4), .seconds(8)])]

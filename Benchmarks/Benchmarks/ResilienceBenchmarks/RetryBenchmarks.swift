@@ -74,6 +74,19 @@ func retryBenchmarks() {
         }
     }
 
+    let ratioBudget: RetryBudget
+    do {
+        ratioBudget = try RetryBudget.ratio(0.1, window: .seconds(10))
+    } catch {
+        preconditionFailure("\(error)")
+    }
+    let budgeted = Retry(.default, budget: ratioBudget)
+    Benchmark("Retry: with a ratio retry budget, first attempt succeeds") { benchmark in
+        for index in benchmark.scaledIterations {
+            blackHole(try await budgeted.execute { try await succeed(index) })
+        }
+    }
+
     Benchmark("Retry: hand-written loop, one failure then zero-delay retry") { benchmark in
         var counter = 0
         for _ in benchmark.scaledIterations {

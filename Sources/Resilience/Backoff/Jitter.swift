@@ -10,9 +10,11 @@
 /// | ``full`` | uniform in `0..<d` |
 /// | ``equal`` | `d/2` + uniform in `0..<d/2` |
 /// | ``decorrelated`` | `min(cap, uniform in base..<3 × previous)`, ignoring `d`; `previous` starts at `base` |
-/// | ``proportional(_:)`` | `min(cap, d + uniform in 0..<fraction × d)`: the guide's "add 0–50 %" |
+/// | ``proportional(_:)`` | `d + uniform in 0..<fraction × d`: the guide's "add 0–50 %" |
 ///
-/// The cap holds after jitter. Draws come from the injected `RandomNumberGenerator`, mapped to
+/// The cap holds after jitter. Where `d + fraction × d` would pass the cap, proportional jitter draws
+/// from the same width just under it (`cap − fraction × d ..< cap`), so that clients waiting at the cap
+/// still spread out instead of all retrying at exactly the cap. Draws come from the injected `RandomNumberGenerator`, mapped to
 /// fractions by the library itself, so a seeded generator gives the same delays on every platform.
 /// M. Brooker's "Exponential Backoff And Jitter" (AWS Architecture Blog, 2015) compares the kinds;
 /// `resilience simulate` reproduces it.
@@ -40,8 +42,8 @@ public struct Jitter: Hashable, Sendable {
     /// `min(cap, uniform in base..<3 × previous delay)`: each delay drawn from the one before.
     public static let decorrelated = Jitter(kind: .decorrelated)
 
-    /// The delay plus uniform in `0..<fraction × d`, capped: the guide's `delay + random.uniform(0, delay * 0.5)`
-    /// is `.proportional(0.5)`.
+    /// The delay plus uniform in `0..<fraction × d`: the guide's `delay + random.uniform(0, delay * 0.5)`
+    /// is `.proportional(0.5)`. Near the cap the window slides under it, keeping its width.
     ///
     /// - Parameter fraction: The largest share of the delay to add, in `0...1`.
     public static func proportional(_ fraction: Double) -> Jitter {
@@ -79,8 +81,11 @@ public struct Jitter: Hashable, Sendable {
             let previous = max(previousDelay?.saturatingNanoseconds ?? base, base)
             jittered = generator.nextNanoseconds(from: base, upTo: previous.saturatingMultiply(3))
         case .proportional(let fraction):
-            let spread = Duration.clampedNanoseconds(Double(nominal) * min(max(fraction, 0), 1))
-            jittered = nominal.saturatingAdd(generator.nextNanoseconds(from: 0, upTo: spread.saturatingNanoseconds))
+            // The window `d ..< d + f·d` slides down under the cap rather than being cut by it, so
+            // clients at the cap keep their spread instead of all waiting exactly the cap.
+            let spread = Duration.clampedNanoseconds(Double(nominal) * min(max(fraction, 0), 1)).saturatingNanoseconds
+            let upper = min(nominal.saturatingAdd(spread), cap)
+            jittered = generator.nextNanoseconds(from: max(upper - spread, 0), upTo: upper)
         }
         return .nanoseconds(min(jittered, cap))
     }

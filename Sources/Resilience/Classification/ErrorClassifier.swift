@@ -97,9 +97,10 @@ public struct ErrorClassifier: Sendable {
 
     /// The built-in knowledge, cancellation excepted.
     private static func knownClassification(of error: any Error) -> ErrorClassification? {
+        // ClassifiableError first, so that a conformance added to a type the library also knows wins.
+        if let error = error as? any ClassifiableError { return error.resilienceClassification }
         if error is TimeoutError { return .timeout }
         if let error = error as? POSIXError { return classifyPOSIX(code: error.code.rawValue) }
-        if let error = error as? any ClassifiableError { return error.resilienceClassification }
         switch ErrorDomain(of: error) {
         case .posix: return classifyPOSIX(code: Int32(truncatingIfNeeded: error._code))
         case .url: return classifyURLError(code: error._code)

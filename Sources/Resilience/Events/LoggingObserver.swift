@@ -20,7 +20,8 @@ public struct LoggingObserver: ResilienceObserver {
     public var logger: Logger
     /// The level of the message before each wait. Default: `.warning`.
     public var retryLevel: Logger.Level
-    /// The level of the message when retrying ends without success. Default: `.error`.
+    /// The level of the message when retrying ends without success after retrying. Default: `.error`.
+    /// (A cancelled call, or a first attempt whose error is not retryable, is logged at `.debug`.)
     public var gaveUpLevel: Logger.Level
     /// The level of each failed attempt's message, or `nil` not to log attempts. Default: `nil`.
     public var attemptFailedLevel: Logger.Level?
@@ -64,12 +65,6 @@ public struct LoggingObserver: ResilienceObserver {
         self.fallbackUsedLevel = fallbackUsedLevel
     }
 
-    private func metadata(for event: ResilienceEvent) -> Logger.Metadata {
-        var metadata: Logger.Metadata = ["resilience.strategy": "\(event.strategy)"]
-        if let pipeline = event.pipeline { metadata["resilience.pipeline"] = "\(pipeline)" }
-        return metadata
-    }
-
     /// Logs the event if it is one this observer logs.
     ///
     /// - Parameter event: What happened.
@@ -87,7 +82,14 @@ public struct LoggingObserver: ResilienceObserver {
             metadata["resilience.attempt"] = "\(attempts)"
             metadata["resilience.reason"] = "\(reason)"
             if let error { metadata["resilience.error"] = "\(String(describing: error))" }
-            logger.log(level: gaveUpLevel, "Giving up after \(attempts) attempt(s): \(reason)", metadata: metadata)
+            // A cancelled call, or a first attempt whose error is simply not retryable (a 404), is routine:
+            // nothing was retried, so nothing was given up on.
+            let routine = reason == .cancelled || (reason == .notRetryable && attempts == 1)
+            logger.log(
+                level: routine ? .debug : gaveUpLevel,
+                "Giving up after \(attempts) attempt(s): \(reason)",
+                metadata: metadata
+            )
         case .attemptFailed(let attempt, let error, let classification):
             guard let level = attemptFailedLevel else { return }
             metadata["resilience.attempt"] = "\(attempt)"

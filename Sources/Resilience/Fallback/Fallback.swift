@@ -14,7 +14,7 @@
 /// ```
 ///
 /// The fallback runs when the primary throws an error whose category is in ``categories`` (default:
-/// ``ErrorCategory/rejected``, the category of ``CircuitOpenError``), or that `handles` accepts. It
+/// ``ErrorCategory/rejected``, the category of ``CircuitOpenError``), or that `shouldHandle` accepts. It
 /// receives a ``FallbackReason`` saying why, and its value (or error) becomes the call's. Other errors
 /// are rethrown unchanged. Cancellation never triggers a fallback: when the error is a cancellation or
 /// the calling task is cancelled, the error is rethrown.
@@ -32,10 +32,10 @@ public struct Fallback<Value>: ObservedStrategy {
 
     /// The strategy's name, reported in its events (for example `"ocr-fallback"`).
     public var name: String
-    /// The error categories that trigger the fallback (unless ``handles`` is set). Cancellation never does.
+    /// The error categories that trigger the fallback (unless ``shouldHandle`` is set). Cancellation never does.
     public var categories: Set<ErrorCategory>
     /// Decides whether an error triggers the fallback instead of ``categories``; `nil` to use the categories.
-    public var handles: Predicate?
+    public var shouldHandle: Predicate?
     /// Maps each error to its category.
     public var classifier: ErrorClassifier
     /// Receives a ``ResilienceEvent/Kind/fallbackUsed(reason:)`` event each time the fallback runs.
@@ -50,21 +50,21 @@ public struct Fallback<Value>: ObservedStrategy {
     ///   - name: The name reported in events.
     ///   - categories: The error categories that trigger the fallback. Default: ``ErrorCategory/rejected``
     ///     (a refusal by a circuit breaker).
-    ///   - handles: Decides whether an error triggers the fallback instead of `categories`.
+    ///   - shouldHandle: Decides whether an error triggers the fallback instead of `categories`.
     ///   - classifier: Maps each error to its category.
     ///   - observer: Receives an event each time the fallback runs.
     ///   - action: The alternative, given why it runs.
     public init(
         name: String = "fallback",
         handling categories: Set<ErrorCategory> = [.rejected],
-        handles: Predicate? = nil,
+        shouldHandle: Predicate? = nil,
         classifier: ErrorClassifier = .default,
         observer: (any ResilienceObserver)? = nil,
         _ action: @escaping Action
     ) {
         self.name = name
         self.categories = categories
-        self.handles = handles
+        self.shouldHandle = shouldHandle
         self.classifier = classifier
         self.observer = observer
         self.action = action
@@ -119,7 +119,7 @@ public struct Fallback<Value>: ObservedStrategy {
         guard !Task.isCancelled else { return nil }
         let classification = classifier.classify(error)
         guard classification.category != .cancellation else { return nil }
-        let handled = handles.map { $0(error, classification) } ?? categories.contains(classification.category)
+        let handled = shouldHandle.map { $0(error, classification) } ?? categories.contains(classification.category)
         guard handled else { return nil }
         let reason = FallbackReason(error: error, classification: classification)
         observer?.observe(ResilienceEvent(strategy: name, kind: .fallbackUsed(reason: reason)))

@@ -15,7 +15,8 @@
 /// - the failure's category is not retryable under the policy;
 /// - the policy's ``RetryPolicy/maxAttempts`` are used up;
 /// - a server's `Retry-After` hint is longer than the schedule's ``Backoff/maxDelay``;
-/// - the next wait would end past the policy's ``RetryPolicy/maxElapsedTime``.
+/// - the next wait would end past the policy's ``RetryPolicy/maxElapsedTime``;
+/// - the ``RetryBudget`` shared with other calls refuses the retry.
 ///
 /// Then it **rethrows the last attempt's error unchanged**, so `catch let error as URLError` still
 /// works. A cancellation during a wait ends the loop at once with `CancellationError`, without another

@@ -112,6 +112,13 @@ public struct RetryPolicy: Hashable, Sendable {
         }
         do { try backoff.validate() } catch { throw error.nested(under: "backoff") }
         do { try jitter.validate() } catch { throw error.nested(under: "jitter") }
+        if jitter == .decorrelated {
+            // Decorrelated jitter grows each delay from the one before: without a cap it grows without bound.
+            for (field, schedule) in [("backoff", backoff)] + backoffByCategory.map({ ("backoffByCategory.\($0.key.name)", $0.value) })
+            where schedule.maxDelay == nil {
+                throw .invalid("jitter", "decorrelated needs schedules with a maxDelay (linear or exponential); \(field) has none")
+            }
+        }
         if let maxElapsedTime, maxElapsedTime <= .zero {
             throw .invalid("maxElapsedTime", "must be positive, got \(maxElapsedTime)")
         }

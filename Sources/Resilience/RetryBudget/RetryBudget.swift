@@ -75,7 +75,7 @@ public final class RetryBudget: Sendable, CustomStringConvertible {
             throw .invalid("successRefill", "must be a non-negative number, got \(successRefill)")
         }
         let bucket = RetryBudgetState.TokenBucket(capacity: capacity, retryCost: retryCost, successRefill: successRefill)
-        return RetryBudget(state: .tokenBucket(bucket), name: name, observer: observer, elapsed: { .zero })
+        return RetryBudget(state: RetryBudgetState(bucket), name: name, observer: observer, elapsed: { .zero })
     }
 
     /// A ratio over a sliding window: a retry is allowed while the retries in the last `window` stay
@@ -106,7 +106,7 @@ public final class RetryBudget: Sendable, CustomStringConvertible {
         let start = clock.now
         let window = RetryBudgetState.RatioWindow(ratio: ratio, window: window, minimumRetries: minimumRetries)
         return RetryBudget(
-            state: .ratio(window),
+            state: RetryBudgetState(window),
             name: name,
             observer: observer,
             elapsed: { start.duration(to: clock.now) }

@@ -1,4 +1,8 @@
 /// A retry budget's logic, as a value: the token bucket or the sliding ratio window.
+///
+/// Exactly one of ``bucket`` and ``window`` is set. They are separate stored properties (rather than
+/// an enum's payloads) so that every update mutates them in place: no copy of the window's counters,
+/// and so no allocation, under the budget's lock.
 struct RetryBudgetState: Sendable {
     /// Tokens that retries spend and successes refill.
     struct TokenBucket: Sendable {
@@ -13,9 +17,19 @@ struct RetryBudgetState: Sendable {
             self.successRefill = successRefill
             self.tokens = capacity
         }
+
+        mutating func refill() {
+            tokens = min(capacity, tokens + successRefill)
+        }
+
+        mutating func tryAcquireRetry() -> Bool {
+            guard tokens >= retryCost else { return false }
+            tokens -= retryCost
+            return true
+        }
     }
 
-    /// Requests and retries counted in buckets over a sliding window.
+    /// Requests and retries counted in buckets over a sliding window, with running totals.
     struct RatioWindow: Sendable {
         static let bucketCount = 10
 
@@ -23,9 +37,12 @@ struct RetryBudgetState: Sendable {
         let bucketWidth: Duration
         let minimumRetries: Int
         let windowDescription: String
-        /// Requests and retries per bucket; bucket `i` covers `[start(i), start(i) + width)`.
+        /// Requests and retries per bucket; the newest bucket is at ``slot``.
         var requests = [Int](repeating: 0, count: bucketCount)
         var retries = [Int](repeating: 0, count: bucketCount)
+        /// The sums of ``requests`` and ``retries``.
+        var requestsInWindow = 0
+        var retriesInWindow = 0
         /// The absolute index of the newest bucket (time since creation ÷ bucket width).
         var newestBucket: Int64 = 0
 
@@ -36,7 +53,10 @@ struct RetryBudgetState: Sendable {
             self.windowDescription = "\(window.inSeconds) s"
         }
 
-        /// Moves the window to `now`, clearing buckets that fell out of it.
+        var slot: Int { Int(newestBucket % Int64(Self.bucketCount)) }
+
+        /// Moves the window to `now`, clearing buckets that fell out of it. A clock that went back
+        /// leaves the window where it is.
         mutating func advance(to now: Duration) {
             let width = max(bucketWidth.saturatingNanoseconds, 1)
             let current = max(now.saturatingNanoseconds, 0) / width
@@ -44,82 +64,69 @@ struct RetryBudgetState: Sendable {
             let expired = min(current - newestBucket, Int64(Self.bucketCount))
             for offset in 1...expired {
                 let slot = Int((newestBucket + offset) % Int64(Self.bucketCount))
+                requestsInWindow -= requests[slot]
+                retriesInWindow -= retries[slot]
                 requests[slot] = 0
                 retries[slot] = 0
             }
             newestBucket = current
         }
 
-        var slot: Int { Int(newestBucket % Int64(Self.bucketCount)) }
-        var requestsInWindow: Int { requests.reduce(0, +) }
-        var retriesInWindow: Int { retries.reduce(0, +) }
+        mutating func recordRequest(at now: Duration) {
+            advance(to: now)
+            requests[slot] += 1
+            requestsInWindow += 1
+        }
+
+        mutating func tryAcquireRetry(at now: Duration) -> Bool {
+            advance(to: now)
+            let allowance = Double(minimumRetries) + ratio * Double(requestsInWindow)
+            guard Double(retriesInWindow + 1) <= allowance else { return false }
+            retries[slot] += 1
+            retriesInWindow += 1
+            return true
+        }
     }
 
-    enum Rule: Sendable {
-        case tokenBucket(TokenBucket)
-        case ratio(RatioWindow)
+    /// The token bucket, for a token-bucket budget.
+    private(set) var bucket: TokenBucket?
+    /// The window, for a ratio budget.
+    private(set) var window: RatioWindow?
+
+    init(_ bucket: TokenBucket) {
+        self.bucket = bucket
     }
 
-    var rule: Rule
-
-    static func tokenBucket(_ bucket: TokenBucket) -> RetryBudgetState { RetryBudgetState(rule: .tokenBucket(bucket)) }
-    static func ratio(_ window: RatioWindow) -> RetryBudgetState { RetryBudgetState(rule: .ratio(window)) }
-
-    var countsRequests: Bool {
-        if case .ratio = rule { return true }
-        return false
+    init(_ window: RatioWindow) {
+        self.window = window
     }
+
+    var countsRequests: Bool { window != nil }
 
     mutating func recordRequest(at now: Duration) {
-        guard case .ratio(var window) = rule else { return }
-        window.advance(to: now)
-        window.requests[window.slot] += 1
-        rule = .ratio(window)
+        window?.recordRequest(at: now)
     }
 
     mutating func recordSuccess() {
-        guard case .tokenBucket(var bucket) = rule, bucket.successRefill > 0 else { return }
-        bucket.tokens = min(bucket.capacity, bucket.tokens + bucket.successRefill)
-        rule = .tokenBucket(bucket)
+        bucket?.refill()
     }
 
     mutating func tryAcquireRetry(at now: Duration) -> Bool {
-        switch rule {
-        case .tokenBucket(var bucket):
-            guard bucket.tokens >= bucket.retryCost else { return false }
-            bucket.tokens -= bucket.retryCost
-            rule = .tokenBucket(bucket)
-            return true
-        case .ratio(var window):
-            window.advance(to: now)
-            let allowance = Double(window.minimumRetries) + window.ratio * Double(window.requestsInWindow)
-            guard Double(window.retriesInWindow + 1) <= allowance else {
-                rule = .ratio(window)
-                return false
-            }
-            window.retries[window.slot] += 1
-            rule = .ratio(window)
-            return true
-        }
+        if let allowed = bucket?.tryAcquireRetry() { return allowed }
+        return window?.tryAcquireRetry(at: now) ?? true
     }
 
     mutating func snapshot(at now: Duration) -> RetryBudget.Snapshot {
-        switch rule {
-        case .tokenBucket(let bucket):
-            return RetryBudget.Snapshot(tokens: bucket.tokens)
-        case .ratio(var window):
-            window.advance(to: now)
-            rule = .ratio(window)
-            return RetryBudget.Snapshot(requestsInWindow: window.requestsInWindow, retriesInWindow: window.retriesInWindow)
-        }
+        if let tokens = bucket?.tokens { return RetryBudget.Snapshot(tokens: tokens) }
+        window?.advance(to: now)
+        return RetryBudget.Snapshot(requestsInWindow: window?.requestsInWindow, retriesInWindow: window?.retriesInWindow)
     }
 
     var ruleDescription: String {
-        switch rule {
-        case .tokenBucket(let bucket):
-            "token bucket of \(bucket.capacity), \(bucket.retryCost) per retry, +\(bucket.successRefill) per success"
-        case .ratio(let window):
-            "ratio \(window.ratio) over \(window.windowDescription), minimum \(window.minimumRetries)"
+        if let bucket {
+            return "token bucket of \(bucket.capacity), \(bucket.retryCost) per retry, +\(bucket.successRefill) per success"
         }
+        guard let window else { return "none" }
+        return "ratio \(window.ratio) over \(window.windowDescription), minimum \(window.minimumRetries)"
     }
 }

@@ -25,7 +25,7 @@ import Synchronization
 /// cancelling the caller cancels the operation and rethrows what it throws.
 public struct Timeout<ClockType: Clock>: ObservedStrategy where ClockType.Duration == Duration {
     /// The time limit.
-    public let timeout: Duration
+    public let duration: Duration
     /// The strategy's name, reported in its events.
     public var name: String
     /// The clock the limit is measured on.
@@ -51,7 +51,7 @@ public struct Timeout<ClockType: Clock>: ObservedStrategy where ClockType.Durati
         guard timeout <= .saturatedMaximum else {
             throw .invalid("timeout", "must be at most \(Duration.saturatedMaximum) (about 292 years), got \(timeout)")
         }
-        self.timeout = timeout
+        self.duration = timeout
         self.name = name
         self.clock = clock
         self.observer = observer
@@ -70,7 +70,7 @@ public struct Timeout<ClockType: Clock>: ObservedStrategy where ClockType.Durati
 
     /// The limit, such as `timeout(5.0 s)`.
     public var description: String {
-        "\(name)(\(timeout.inSeconds) s)"
+        "\(name)(\(duration.inSeconds) s)"
     }
 
     /// Takes the caller's isolation as a parameter so that the child task running the operation can
@@ -79,7 +79,7 @@ public struct Timeout<ClockType: Clock>: ObservedStrategy where ClockType.Durati
         _ operation: nonisolated(nonsending) () async throws -> Result,
         isolation: isolated (any Actor)? = #isolation
     ) async throws -> Result {
-        let deadline = clock.now.advanced(by: timeout)
+        let deadline = clock.now.advanced(by: duration)
         let clock = self.clock
         return try await withoutActuallyEscaping(operation) { operation in
             let outcome = OutcomeBox<Result>()
@@ -117,8 +117,8 @@ public struct Timeout<ClockType: Clock>: ObservedStrategy where ClockType.Durati
                 return value
             case .failure(let error):
                 guard expired else { throw error }
-                observer?.observe(ResilienceEvent(strategy: name, kind: .timedOut(after: timeout)))
-                throw TimeoutError(timeout: timeout)
+                observer?.observe(ResilienceEvent(strategy: name, kind: .timedOut(after: duration)))
+                throw TimeoutError(timeout: duration)
             case nil:
                 throw CancellationError()
             }

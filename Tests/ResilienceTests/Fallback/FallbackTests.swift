@@ -74,7 +74,7 @@ struct FallbackTests {
         await #expect(throws: CategorizedError.timeout) { try await rejectionsOnly.execute { throw CategorizedError.timeout } }
         #expect(try await rejectionsOnly.execute { throw CircuitOpenError(breakerName: "b", state: .open, retryAfter: nil) } == 0)
 
-        let notFound = Fallback<Int>(handles: { error, _ in (error as? CategorizedError)?.id == 404 }) { reason in
+        let notFound = Fallback<Int>(shouldHandle: { error, _ in (error as? CategorizedError)?.id == 404 }) { reason in
             #expect(reason.classification == .permanent)
             return 404
         }
@@ -93,7 +93,7 @@ struct FallbackTests {
         }
         await #expect(throws: CategorizedError.timeout) { try await task.value }
         await #expect(throws: CancellationError.self) {
-            try await Fallback<Int>(handles: { _, _ in true }) { _ in -1 }.execute { throw CancellationError() }
+            try await Fallback<Int>(shouldHandle: { _, _ in true }) { _ in -1 }.execute { throw CancellationError() }
         }
     }
 
