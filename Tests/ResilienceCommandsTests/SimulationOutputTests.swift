@@ -48,6 +48,7 @@ struct SimulationOutputTests {
             (["--step", "0"], "--step must be at least 1"),
             (["--strategies", "linear"], "unknown strategy \"linear\""),
             (["--cap", "1ms"], "--cap must be at least --base"),
+            (["--cap", "2h"], "--cap must be at most 1h"),
             (["--base", "fast"], "--base/--cap:"),
             (["--jobs", "0"], "--jobs must be at least 1"),
         ]

@@ -16,6 +16,7 @@ public enum ClientCounts {
     public static func parse(_ text: String, step: Int) throws(ArgumentError) -> [Int] {
         guard step >= 1 else { throw ArgumentError("--step must be at least 1, got \(step)") }
         var counts: [Int] = []
+        var seen = Set<Int>()
         for element in text.split(separator: ",", omittingEmptySubsequences: false).map({ String($0).trimmingSpaces() }) {
             let bounds: [String] =
                 if element.contains("...") {
@@ -29,7 +30,7 @@ public enum ClientCounts {
                 )
             }
             guard low <= high else { throw ArgumentError("the range \"\(element)\" is empty: its start exceeds its end") }
-            for value in stride(from: low, through: high, by: step) where !counts.contains(value) {
+            for value in stride(from: low, through: high, by: step) where seen.insert(value).inserted {
                 counts.append(value)
             }
         }

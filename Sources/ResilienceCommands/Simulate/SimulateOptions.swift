@@ -87,6 +87,8 @@ public struct SimulateOptions: ParsableArguments {
             throw ArgumentError("--base/--cap: \(error.message)")
         }
         guard cap >= base else { throw ArgumentError("--cap must be at least --base") }
+        // Event times are nanoseconds in an Int64: an hour-long cap keeps even 100,000 clients far from it.
+        guard cap <= .seconds(3_600) else { throw ArgumentError("--cap must be at most 1h") }
         var chosen = ContentionStrategy.standard(base: base, cap: cap)
         if let strategies {
             chosen = []
