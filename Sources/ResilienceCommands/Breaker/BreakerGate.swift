@@ -113,12 +113,7 @@ public final class BreakerGate: AttemptGate {
     ///
     /// - Parameter outcome: How the attempt ended.
     public func record(_ outcome: AttemptOutcome) async {
-        guard
-            let granted = permit.withLock({ held in
-                defer { held = nil }
-                return held
-            })
-        else { return }
+        guard let granted = takePermit() else { return }
         let counted = Self.breakerOutcome(of: outcome, in: run, interrupted: interruption.signal != nil)
         let configuration = settings.configuration
         do {
@@ -133,6 +128,14 @@ public final class BreakerGate: AttemptGate {
             if let transition, let snapshot { report(transition, snapshot: snapshot, now: time) }
         } catch {
             diagnostics.write("resilience: could not record the attempt's outcome: \(error.message)\n")
+        }
+    }
+
+    /// The permit of the attempt in flight, if it was admitted; none is left held.
+    private func takePermit() -> BreakerState.Machine.Permit? {
+        permit.withLock { held in
+            defer { held = nil }
+            return held
         }
     }
 
