@@ -171,7 +171,8 @@ struct BreakerFileTests {
         let file = BreakerFile(path: scratch.path("breaker.json"), lockTimeout: .milliseconds(50))
         try file.update { $0 = fresh() }
         // Another open file description of the lock file (as another process would have) holds it.
-        let holder = open(scratch.path("breaker.json.lock"), O_RDWR)
+        // Close-on-exec, or a child process that another test starts meanwhile would share the lock.
+        let holder = open(scratch.path("breaker.json.lock"), O_RDWR | O_CLOEXEC)
         #expect(holder >= 0)
         #expect(flock(holder, LOCK_EX) == 0)
         let started = ContinuousClock.now
