@@ -11,7 +11,8 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Exit status: the last attempt's; 128+N when signal N ended it (or interrupted a wait); \
             124 when it timed out; 127 when the command is not found, 126 when it cannot be executed; \
-            64 for bad options.
+            64 for bad options. With --breaker: 75 when the breaker refuses to run the command, 65 when \
+            its state file is damaged, 74 when the file cannot be read or written.
 
             Standard input is read once and replayed to every attempt. Only the attempt that ends the \
             run writes to standard output; earlier attempts' output goes to standard error. SIGINT, \
@@ -25,24 +26,53 @@ struct RunCommand: AsyncParsableCommand {
               resilience run --policy aggressive --timeout 30s -- ./sync.sh
               resilience run --retry-on 75,100-110 --deadline 10m -- ./deploy.sh
               pg_dump db | resilience run -- upload-backup
+              resilience run --breaker /var/tmp/api.breaker -- curl -fsS https://example.org
             """
     )
 
     @OptionGroup var options: RunOptions
 
     func run() async throws {
+        if options.resetsBreakerOnly {
+            try resetBreaker()
+            return
+        }
         let configuration = try options.configuration()
-        let standardInput = options.replaysStandardInput ? StandardInput.readAll() : nil
         let interruption = Interruption()
+        var gates: [any AttemptGate] = []
+        if let settings = try options.breakerSettings(for: configuration) {
+            let gate = BreakerGate(settings: settings, run: configuration, interruption: interruption)
+            try prepare(gate)
+            gates.append(gate)
+        }
+        let standardInput = options.replaysStandardInput ? StandardInput.readAll() : nil
         let forwarder = SignalForwarder(to: interruption)
         let runner = CommandRunner(
             configuration: configuration,
             clock: ContinuousClock(),
             random: options.jitterSeed.map { RandomSource.seeded($0) } ?? .system,
-            interruption: interruption
+            interruption: interruption,
+            gates: gates
         )
         let summary = await runner.run(standardInput: standardInput)
         withExtendedLifetime(forwarder) {}
         throw ExitCode(summary.exitStatus)
+    }
+
+    /// `--breaker FILE --breaker-reset` without a command: closes the breaker and exits.
+    private func resetBreaker() throws {
+        guard let settings = try options.breakerSettings(for: nil) else { return }
+        let run = RunConfiguration(command: [], policy: .default, quiet: options.isQuiet)
+        try prepare(BreakerGate(settings: settings, run: run, interruption: Interruption()))
+    }
+
+    /// Checks (creates, resets) the breaker's state file; a problem is an error with its own status.
+    private func prepare(_ gate: BreakerGate) throws {
+        do {
+            try gate.prepare()
+        } catch {
+            FileDescriptorSink.standardError.write("resilience: \(error.message)\n")
+            throw ExitCode(error.exitStatus)
+        }
     }
 }

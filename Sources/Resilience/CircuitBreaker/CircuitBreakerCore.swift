@@ -308,8 +308,9 @@ extension CircuitBreakerCore: Codable {
 
     /// Decodes a saved state.
     ///
-    /// - Throws: `DecodingError` for a missing field, a wrong type, or a sliding window whose counts do
-    ///   not add up.
+    /// - Throws: `DecodingError` for a missing field, a wrong type, a sliding window whose counts do
+    ///   not add up, a negative or absurdly large count, or a time beyond about 292 years from the
+    ///   origin (which later arithmetic could overflow on).
     @usableFromInline
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -322,6 +323,20 @@ extension CircuitBreakerCore: Codable {
         consecutiveFailures = try container.decode(Int.self, forKey: .consecutiveFailures)
         consecutiveOpenings = try container.decode(Int.self, forKey: .consecutiveOpenings)
         window = try container.decode(OutcomeWindow.self, forKey: .window)
+
+        // A state edited by hand or damaged must be an error here, not a trap in later arithmetic.
+        let times = [openUntil].compactMap { $0 } + probes.map(\.grantedAt)
+        guard times.allSatisfy({ $0 <= .saturatedMaximum && $0 >= .zero - .saturatedMaximum }) else {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(codingPath: decoder.codingPath, debugDescription: "a time is out of range")
+            )
+        }
+        let countRange = 0...Int(Int32.max)
+        guard [probeSuccesses, consecutiveFailures, consecutiveOpenings].allSatisfy(countRange.contains) else {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(codingPath: decoder.codingPath, debugDescription: "a count is negative or out of range")
+            )
+        }
     }
 
     /// Encodes the whole state.

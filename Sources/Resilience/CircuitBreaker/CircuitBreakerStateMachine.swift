@@ -55,8 +55,9 @@ public struct CircuitBreakerStateMachine<Instant: InstantProtocol>: Sendable, Ha
         case rejected(state: CircuitState, retryAfter: Duration?)
     }
 
-    /// The instant every time in the state is measured from: when the state machine was created.
-    public let origin: Instant
+    /// The instant every time in the state is measured from: when the state machine was created, unless
+    /// ``shiftTimeline(by:)`` moved it since.
+    public private(set) var origin: Instant
     /// The logic and its state, on the timeline since ``origin``.
     @usableFromInline
     private(set) var core: CircuitBreakerCore
@@ -181,6 +182,23 @@ public struct CircuitBreakerStateMachine<Instant: InstantProtocol>: Sendable, Ha
     ///   cleared all the same).
     public mutating func reset(at now: Instant, configuration: CircuitBreakerConfiguration) -> CircuitBreakerTransition? {
         core.reset(at: origin.duration(to: now), configuration: configuration)
+    }
+
+    // MARK: - Time
+
+    /// Moves the state's whole timeline by `offset`: the ``origin`` moves, and with it every time in
+    /// the state (the end of a break, when probes were granted, the sliding window's buckets), since
+    /// they are measured from the origin. Durations between them, and permits already granted, are
+    /// unchanged.
+    ///
+    /// For a state kept across readings of a clock that can step, such as the wall clock in a state
+    /// file shared by several processes: when the clock is found to have stepped back by `d` since the
+    /// state was last changed, `shiftTimeline(by: .zero - d)` makes the step count as no time passing,
+    /// instead of the state seeing time run backwards (and an open circuit staying open `d` longer).
+    ///
+    /// - Parameter offset: How far to move the timeline; negative moves it into the past.
+    public mutating func shiftTimeline(by offset: Duration) {
+        origin = origin.advanced(by: offset)
     }
 
     // MARK: - Reading

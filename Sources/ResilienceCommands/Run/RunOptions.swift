@@ -106,6 +106,9 @@ public struct RunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seed the jitter, for reproducible delays.", valueName: "n"))
     var seed: UInt64?
 
+    @OptionGroup(title: "Circuit breaker")
+    var breaker: BreakerOptions
+
     @Argument(
         parsing: .captureForPassthrough,
         help: ArgumentHelp("The command to run and its arguments, after '--'.", valueName: "command")
@@ -120,11 +123,30 @@ public struct RunOptions: ParsableArguments {
     /// - Throws: `ValidationError` with a message naming the option at fault.
     public mutating func validate() throws {
         do {
-            _ = try configuration()
+            _ = try breakerSettings(for: resetsBreakerOnly ? nil : configuration())
         } catch {
             throw ValidationError(error.message)
         }
     }
+
+    /// Whether the options only ask to reset the circuit breaker: `--breaker FILE --breaker-reset`
+    /// without a command.
+    public var resetsBreakerOnly: Bool {
+        breaker.resets && (command.isEmpty || command == ["--"])
+    }
+
+    /// The validated `--breaker` settings, or `nil` without `--breaker`.
+    ///
+    /// - Parameter configuration: The run's configuration (the default probe timeout covers its
+    ///   `--timeout` and `--kill-after`), or `nil` when there is no command (``resetsBreakerOnly``).
+    /// - Returns: The settings, or `nil`.
+    /// - Throws: ``ArgumentError`` naming the option at fault.
+    public func breakerSettings(for configuration: RunConfiguration?) throws(ArgumentError) -> BreakerSettings? {
+        try breaker.settings(attemptTimeout: configuration?.attemptTimeout, killGrace: configuration?.killGrace ?? .zero)
+    }
+
+    /// Whether `--quiet` was given.
+    public var isQuiet: Bool { quiet }
 
     /// Whether standard input is to be read and replayed.
     public var replaysStandardInput: Bool { !noStandardInput }

@@ -135,7 +135,8 @@ final class RunRecorder: ResilienceObserver {
                 diagnostics.write("resilience: cannot run \"\(configuration.command.first ?? "")\": \(why)\n")
             }
         case .rejected:
-            report("\(label(last)) \(last.summary); no further attempts")
+            // Why the command did not run (and the run failed): reported even with --quiet.
+            diagnostics.write("resilience: \(label(last)) \(last.summary); no further attempts\n")
         default:
             break
         }

@@ -18,7 +18,9 @@
 /// ```
 ///
 /// Keys are sorted; absent values are left out (`maxAttempts` with `--attempts forever`, `exitCode`
-/// for an attempt ended by a signal, `delayAfterSeconds` for the last attempt).
+/// for an attempt ended by a signal, `delayAfterSeconds` for the last attempt). A rejected attempt
+/// (`"outcome": "rejected"`, such as one refused by an open `--breaker`) has the gate's reason in
+/// `rejection` and, when known, the time until attempts may be admitted again in `retryAfterSeconds`.
 public struct RunSummary: Codable, Hashable, Sendable {
     /// One attempt in ``RunSummary/history``.
     public struct Attempt: Codable, Hashable, Sendable {
@@ -38,6 +40,10 @@ public struct RunSummary: Codable, Hashable, Sendable {
         public var durationSeconds: Double
         /// The wait before the next attempt, in seconds, when there was one.
         public var delayAfterSeconds: Double?
+        /// Why a gate (such as `--breaker`) refused the attempt, for a rejected one.
+        public var rejection: String?
+        /// How long until the gate may admit attempts again, in seconds, when a rejection says.
+        public var retryAfterSeconds: Double?
 
         /// Creates the record of `outcome`, followed by a wait of `delayAfter` if any.
         ///
@@ -59,7 +65,10 @@ public struct RunSummary: Codable, Hashable, Sendable {
                 self.signal = signal
             case .timedOut: self.outcome = "timedOut"
             case .cannotStart: self.outcome = "cannotStart"
-            case .rejected: self.outcome = "rejected"
+            case .rejected(let rejection):
+                self.outcome = "rejected"
+                self.rejection = rejection.reason
+                retryAfterSeconds = rejection.retryAfter.map(roundedToMicroseconds)
             case .interrupted: self.outcome = "interrupted"
             }
         }

@@ -109,6 +109,56 @@ struct CircuitBreakerPersistenceTests {
         }
     }
 
+    @Test("a saved state with a time or a count out of range is a decoding error, not a trap later")
+    func outOfRangeState() throws {
+        var machine = Machine(configuration)
+        for second in 0..<3 { machine.call(.failure, at: Double(second), configuration) }
+        _ = try machine.requirePermit(at: 12, configuration)  // half-open, with a probe out
+        machine.call(.failure, at: 13, configuration)  // open again, with openUntil set
+        _ = try machine.requirePermit(at: 40, configuration)
+        let json = try #require(String(data: JSONEncoder().encode(machine), encoding: .utf8))
+        #expect(try JSONDecoder().decode(Machine.self, from: Data(json.utf8)) == machine)
+        // Durations encode as [high, low] halves of their attoseconds: a high half of 2^62 is about
+        // 2.7e20 seconds, which adding a probe timeout to would overflow.
+        let probe = try #require(json.firstMatch(of: /"grantedAt":\[(-?\d+),/))
+        let counts = try #require(json.firstMatch(of: /"consecutiveOpenings":(\d+)/))
+        for damaged in [
+            json.replacingCharacters(in: probe.1.startIndex..<probe.1.endIndex, with: "4611686018427387904"),
+            json.replacingCharacters(in: probe.1.startIndex..<probe.1.endIndex, with: "-4611686018427387904"),
+            json.replacingCharacters(in: counts.1.startIndex..<counts.1.endIndex, with: "9223372036854775807"),
+            json.replacingOccurrences(of: #""probeSuccesses":0"#, with: #""probeSuccesses":-1"#),
+        ] {
+            #expect(damaged != json)
+            #expect(throws: DecodingError.self) { try JSONDecoder().decode(Machine.self, from: Data(damaged.utf8)) }
+        }
+    }
+
+    @Test("shifting the timeline moves every time in the state, and permits already granted still count")
+    func shiftedTimeline() throws {
+        var machine = Machine(configuration)
+        for second in 0..<3 { machine.call(.failure, at: Double(second), configuration) }
+        // Open at 2 s for 10 s: half-opens at 12 s. Shifted 5 s into the past, it half-opens at 7 s.
+        var shifted = machine
+        shifted.shiftTimeline(by: .seconds(-5))
+        #expect(shifted.origin == at(-5))
+        #expect(shifted.snapshot(at: at(4), configuration: configuration).timeUntilHalfOpen == .seconds(3))
+        #expect(shifted.acquire(at: at(6.9), configuration: configuration) == .rejected(state: .open, retryAfter: .milliseconds(100)))
+        let probe = try shifted.requirePermit(at: 7, configuration)
+        #expect(machine.acquire(at: at(7), configuration: configuration) == .rejected(state: .open, retryAfter: .seconds(5)))
+
+        // The probe granted before a shift is honoured after it, and expires by the shifted clock.
+        var later = shifted
+        later.shiftTimeline(by: .seconds(100))
+        #expect(later.record(.success, for: probe, at: at(108), configuration: configuration) == nil)
+        var again = shifted
+        again.shiftTimeline(by: .seconds(100))
+        let probeB = try again.requirePermit(at: 107, configuration)
+        #expect(again.acquire(at: at(107), configuration: configuration) == .rejected(state: .halfOpen, retryAfter: nil))
+        #expect(again.record(.success, for: probe, at: at(108), configuration: configuration) == nil)
+        #expect(
+            again.record(.success, for: probeB, at: at(108), configuration: configuration) == change(.halfOpen, .closed, .probesSucceeded))
+    }
+
     @Test("the manual clock's instants encode as their offset")
     func instantCodable() throws {
         let instant = ManualClock.Instant(offset: .milliseconds(1_500))
