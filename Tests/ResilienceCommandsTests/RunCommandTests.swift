@@ -306,6 +306,22 @@ struct RunCommandTests {
         #expect(result.standardError.contains("interrupted by SIGTERM, no further attempts"))
     }
 
+    @Test("with --timeout, an interrupted attempt that ignores the signal is killed after --kill-after")
+    func interruptedAttemptIgnoringTheSignal() async throws {
+        // `trap '' TERM` makes the shell and its `sleep` ignore SIGTERM; only SIGKILL ends them.
+        let script = countingScript(exiting: [0], extra: "trap '' TERM; touch ready; sleep 30;")
+        let (running, finished) = try ResilienceBinary.start(
+            ["run", "--attempts", "5", "--base", "0", "--timeout", "60s", "--kill-after", "300ms", "--json", "--", "sh", "-c", script],
+            in: scratch
+        )
+        try await scratch.waitUntil { FileManager.default.fileExists(atPath: scratch.path("ready")) }
+        running.send(SIGTERM)
+        let result = await finished()
+        #expect(try result.summary().seconds("totalSeconds") < 20)  // not the 60 s limit, nor the 30 s sleep
+        #expect(result.status == 128 + SIGKILL)  // the attempt's own end: killed
+        #expect(invocations == 1)
+    }
+
     @Test("SIGINT during the wait between attempts ends the run at once with 130")
     func interruptsWait() async throws {
         let (running, finished) = try ResilienceBinary.start(

@@ -241,7 +241,16 @@ public struct CommandRunner<ClockType: Clock>: Sendable where ClockType.Duration
                 case .killed:
                     killing = false
                 case .cancelled:
-                    break
+                    // The run was interrupted and the signal forwarded to the attempt's group. Since a
+                    // limit was set, it still bounds the wait: after the grace period, kill what is left
+                    // (a command that ignores the signal would otherwise hold the run up indefinitely).
+                    if termination == nil, !killing {
+                        killing = true
+                        group.addTask { [self] in
+                            // Outside this (cancelled) task, so that the grace period is not cut short.
+                            await Task { await self.killGroup(of: child, afterGraceFrom: clock.now) }.value
+                        }
+                    }
                 }
                 if let termination, !killing { return (termination, timedOut) }
             }
@@ -253,7 +262,13 @@ public struct CommandRunner<ClockType: Clock>: Sendable where ClockType.Duration
     /// (at once if the caller is cancelled meanwhile).
     private func terminateGroup(of child: RunningChild) async -> SupervisionEvent {
         child.signalGroup(SIGTERM)
-        let graceEnd = clock.now.advanced(by: configuration.killGrace)
+        return await killGroup(of: child, afterGraceFrom: clock.now)
+    }
+
+    /// `SIGKILL` to whatever is left of the process group once the grace period from `start` is over
+    /// (at once if the caller is cancelled meanwhile).
+    private func killGroup(of child: RunningChild, afterGraceFrom start: ClockType.Instant) async -> SupervisionEvent {
+        let graceEnd = start.advanced(by: configuration.killGrace)
         while child.groupExists {
             let now = clock.now
             if now >= graceEnd {

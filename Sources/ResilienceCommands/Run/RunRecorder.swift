@@ -42,7 +42,12 @@ final class RunRecorder: ResilienceObserver {
         case .retryScheduled(let attempt, let delay, _, _):
             let outcome = state.withLock { state -> AttemptOutcome? in
                 state.delays[attempt] = delay
-                return state.outcomes.last { $0.attempt == attempt }
+                guard let index = state.outcomes.lastIndex(where: { $0.attempt == attempt }) else { return nil }
+                let outcome = state.outcomes[index]
+                // Its output goes to stderr now and is not needed again: do not hold every attempt's
+                // output for the whole run (`--attempts forever` with a chatty command).
+                state.outcomes[index].standardOutput = []
+                return outcome
             }
             guard let outcome else { return }
             diagnostics.write(outcome.standardOutput)
