@@ -26,7 +26,6 @@ let package = Package(
             name: "ResilienceCommands",
             dependencies: [
                 "Resilience",
-                "ResilienceTestKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Resilience
 import ResilienceCommands
-import ResilienceTestKit
 
 /// `resilience run`: retries a command with backoff and jitter.
 struct RunCommand: AsyncParsableCommand {

@@ -1,5 +1,4 @@
 import Resilience
-import ResilienceTestKit
 
 /// One run of M. Brooker's contention experiment ("Exponential Backoff And Jitter", AWS Architecture
 /// Blog, 2015): `clients` clients each want one successful optimistic-concurrency write to a single

@@ -1,6 +1,5 @@
-import Resilience
-
-/// A fast, repeatable random number generator (SplitMix64) for tests and simulations.
+/// A fast, repeatable random number generator (SplitMix64) for tests, simulations and reproducible
+/// runs (`resilience run --seed`).
 ///
 /// The same seed yields the same sequence on every platform and Swift version, so tests can assert
 /// exact jittered delays. Not cryptographically secure.
