@@ -120,16 +120,7 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
     nonisolated(nonsending) public func execute<Result>(
         _ operation: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
-        let permit = try admit()
-        let value: Result
-        do {
-            value = try await operation()
-        } catch {
-            settle(permit, after: error)
-            throw error
-        }
-        settle(permit, outcome: .success)
-        return value
+        try await execute(classifyingResult: { _ in nil }, operation)
     }
 
     /// Runs `operation` if the circuit admits it, and counts its outcome, treating the values
