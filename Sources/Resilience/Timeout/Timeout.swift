@@ -1,6 +1,6 @@
 import Synchronization
 
-/// A time limit: if the operation has not finished after ``timeout``, it is cancelled and a
+/// A time limit: if the operation has not finished after ``duration``, it is cancelled and a
 /// ``TimeoutError`` is thrown.
 ///
 /// Where it sits decides what it bounds: outside a ``Retry`` it bounds the whole call, waits
