@@ -39,19 +39,23 @@ final class Gate: Sendable {
     /// Counts an arrival, then waits until released (then succeeds or throws as released) or
     /// cancelled (at once if the task already is).
     func enter() async throws {
-        let (id, ready) = state.withLock { state in
+        let id = state.withLock { state in
             state.nextID += 1
-            state.arrivals += 1
-            return (state.nextID, state.takeSatisfied())
+            return state.nextID
         }
-        ready.forEach { $0.resume() }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let cancelled = state.withLock { state in
-                    if state.cancelledEarly.remove(id) != nil { return true }
+                // The arrival counts only once the waiter is registered (under the same lock), so a test
+                // that waits for arrivals and then releases every waiter cannot miss one that is still
+                // on its way in.
+                let (cancelled, ready) = state.withLock { state in
+                    state.arrivals += 1
+                    let ready = state.takeSatisfied()
+                    if state.cancelledEarly.remove(id) != nil { return (true, ready) }
                     state.waiters.append(Waiter(id: id, continuation: continuation))
-                    return false
+                    return (false, ready)
                 }
+                ready.forEach { $0.resume() }
                 if cancelled { continuation.resume(throwing: CancellationError()) }
             }
         } onCancel: {
