@@ -20,7 +20,7 @@ import Synchronization
 /// cancellation, priority, task-local values and executor preference) and watches the clock in a
 /// second child; when the time is up it cancels the operation **and waits for it to finish** before
 /// throwing, so a timed-out call never leaves work running behind it. The operation must therefore
-/// honour cancellation for the timeout to end the call promptly (Swift's `Task.sleep`, URLSession,
+/// honour cancellation for the timeout to end the call promptly (the clocks' sleeps, URLSession,
 /// AsyncHTTPClient and NIO-based clients do). A value that arrives despite the deadline is returned;
 /// cancelling the caller cancels the operation and rethrows what it throws.
 public struct Timeout<ClockType: Clock>: ObservedStrategy where ClockType.Duration == Duration {
