@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Resilience
 import ResilienceCommands
 
 /// `resilience simulate`: Brooker's contention experiment with the library's backoff and jitter.
@@ -33,8 +34,7 @@ struct SimulateCommand: AsyncParsableCommand {
         fflush(nil)
         try write(SimulationReport.csv(results), to: options.csvPath)
         try write(SVGChart.render(results), to: options.svgPath)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        FileHandle.standardError.write(Data("resilience: simulated in \(String(format: "%.2f", seconds)) s\n".utf8))
+        FileHandle.standardError.write(Data("resilience: simulated in \(String(format: "%.2f", elapsed.inSeconds)) s\n".utf8))
     }
 
     private func write(_ text: String, to path: String?) throws {

@@ -5,7 +5,7 @@ extension Duration {
 
     /// This duration in whole nanoseconds, truncated toward zero and saturated to the `Int64` range.
     @usableFromInline
-    var saturatingNanoseconds: Int64 {
+    package var saturatingNanoseconds: Int64 {
         let (seconds, attoseconds) = components
         let (wholeNanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         if overflow { return seconds < 0 ? .min : .max }
@@ -16,7 +16,7 @@ extension Duration {
 
     /// This duration in seconds, as a floating-point value (for reports, JSON and logs).
     @usableFromInline
-    var inSeconds: Double {
+    package var inSeconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) * 1e-18
     }

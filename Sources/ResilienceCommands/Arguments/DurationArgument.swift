@@ -1,3 +1,5 @@
+import Resilience
+
 /// Parses the durations the command line accepts: a number with an optional unit.
 ///
 /// | input | meaning |
@@ -63,7 +65,7 @@ public enum DurationArgument {
     /// - Parameter duration: The duration; negative values render as `0s`.
     /// - Returns: The rendering, with at most three significant decimals.
     public static func format(_ duration: Duration) -> String {
-        let nanoseconds = max(duration.wholeNanoseconds, 0)
+        let nanoseconds = max(duration.saturatingNanoseconds, 0)
         if nanoseconds == 0 { return "0s" }
         if nanoseconds < 1_000_000 { return "\(trimmed(Double(nanoseconds) / 1e6, decimals: 3))ms" }
         if nanoseconds < 1_000_000_000 { return "\(trimmed(Double(nanoseconds) / 1e6, decimals: 1))ms" }
@@ -90,27 +92,6 @@ public enum DurationArgument {
         }
         return text
     }
-}
-
-extension Duration {
-    /// This duration in whole nanoseconds, saturated to the `Int64` range.
-    var wholeNanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        let (sum, sumOverflow) = whole.addingReportingOverflow(attoseconds / 1_000_000_000)
-        if sumOverflow { return whole < 0 ? .min : .max }
-        return sum
-    }
-
-    /// This duration in seconds, as a `Double` (for reports and JSON).
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) * 1e-18
-    }
-
-    /// This duration in milliseconds, as a `Double`.
-    var milliseconds: Double { seconds * 1_000 }
 }
 
 extension String {

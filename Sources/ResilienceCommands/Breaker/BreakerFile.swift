@@ -1,4 +1,5 @@
 import Foundation
+import Resilience
 
 #if canImport(Glibc)
 import Glibc
@@ -289,7 +290,7 @@ public struct BreakerFile: Sendable {
     }
 
     private static func pause(_ duration: Duration) {
-        let nanoseconds = duration.wholeNanoseconds
+        let nanoseconds = duration.saturatingNanoseconds
         var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
         var remaining = timespec()
         while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }

@@ -1,4 +1,5 @@
 import Foundation
+import Resilience
 
 #if canImport(Glibc)
 import Glibc
@@ -40,7 +41,7 @@ public struct WallClock: Clock, Sendable {
             let span = Duration.nanoseconds(Int64.max) * 2
             if duration > span { return Instant(nanosecondsSinceEpoch: .max) }
             if duration < .zero - span { return Instant(nanosecondsSinceEpoch: .min) }
-            return Instant(nanosecondsSinceEpoch: (.nanoseconds(nanosecondsSinceEpoch) + duration).wholeNanoseconds)
+            return Instant(nanosecondsSinceEpoch: (.nanoseconds(nanosecondsSinceEpoch) + duration).saturatingNanoseconds)
         }
 
         /// The time from this instant to `other`; negative when `other` is earlier. Exact: the

@@ -310,7 +310,7 @@ public final class RunningChild: Sendable {
             if let drainDeadline {
                 let left = ContinuousClock.now.duration(to: drainDeadline)
                 if outputFD < 0 || left <= .zero { break }
-                timeout = Int32(clamping: max(1, left.wholeNanoseconds / 1_000_000 + 1))
+                timeout = Int32(clamping: max(1, left.saturatingNanoseconds / 1_000_000 + 1))
             }
             var descriptors = [
                 pollfd(fd: outputFD, events: Int16(POLLIN), revents: 0),

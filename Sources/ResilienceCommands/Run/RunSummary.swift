@@ -1,3 +1,5 @@
+import Resilience
+
 /// What `resilience run` did, written as JSON by `--json` (to standard error) or `--json-file FILE`.
 ///
 /// ```json
@@ -123,5 +125,5 @@ public struct RunSummary: Codable, Hashable, Sendable {
 
 /// `duration` in seconds, rounded to the microsecond so that the JSON stays readable.
 func roundedToMicroseconds(_ duration: Duration) -> Double {
-    (duration.seconds * 1e6).rounded() / 1e6
+    (duration.inSeconds * 1e6).rounded() / 1e6
 }

@@ -81,7 +81,7 @@ public struct ContentionSimulation: Hashable, Sendable {
                     failures[client] += 1
                     let delay = strategy.delay(afterFailure: failures[client], previousDelay: previousDelay[client], using: &generator)
                     previousDelay[client] = delay
-                    let readArrives = replyArrives &+ delay.wholeNanoseconds &+ network.next(using: &generator)
+                    let readArrives = replyArrives &+ delay.saturatingNanoseconds &+ network.next(using: &generator)
                     queue.schedule(at: readArrives, client: client, kind: .readArrives)
                 }
             }

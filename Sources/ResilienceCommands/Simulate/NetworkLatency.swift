@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import Resilience
 import Glibc
 #elseif canImport(Musl)
 import Musl
@@ -21,14 +22,15 @@ public struct NetworkLatency: Hashable, Sendable, CustomStringConvertible {
     ///   - mean: The mean.
     ///   - standardDeviation: The standard deviation.
     public static func normal(mean: Duration, standardDeviation: Duration) -> NetworkLatency {
-        NetworkLatency(kind: .normal(mean: Double(mean.wholeNanoseconds), standardDeviation: Double(standardDeviation.wholeNanoseconds)))
+        NetworkLatency(
+            kind: .normal(mean: Double(mean.saturatingNanoseconds), standardDeviation: Double(standardDeviation.saturatingNanoseconds)))
     }
 
     /// The same time for every hop, for cases worked by hand.
     ///
     /// - Parameter latency: The time of each hop.
     public static func fixed(_ latency: Duration) -> NetworkLatency {
-        NetworkLatency(kind: .fixed(max(latency.wholeNanoseconds, 0)))
+        NetworkLatency(kind: .fixed(max(latency.saturatingNanoseconds, 0)))
     }
 
     /// Brooker's network: `|Normal(10 ms, 2 ms)|` per hop.

@@ -1,3 +1,5 @@
+import Resilience
+
 /// Brooker's sweep: every strategy against every client count, averaged over many runs, spread over
 /// the machine's cores.
 ///
@@ -70,7 +72,7 @@ public struct SimulationSweep: Hashable, Sendable {
         for run in 0..<max(runs, 0) {
             let result = simulation.run(seed: seed(clients: clients, run: run))
             calls += result.writeCalls
-            nanoseconds &+= result.completionTime.wholeNanoseconds
+            nanoseconds &+= result.completionTime.saturatingNanoseconds
         }
         let count = Double(max(runs, 1))
         return SimulationResults.Cell(meanWriteCalls: Double(calls) / count, meanCompletionMilliseconds: Double(nanoseconds) / 1e6 / count)
