@@ -270,13 +270,37 @@ struct BreakerCommandTests {
         #expect(try defaults.breakerSettings(for: defaults.configuration())?.configuration == .default)
     }
 
+    @Test("--breaker-lock-timeout sets how long to wait for the lock; a holder that keeps it past that is an error (74)")
+    func lockTimeout() async throws {
+        let defaults = try RunOptions.parse(["--breaker", "b", "--", "true"])
+        #expect(try defaults.breakerSettings(for: defaults.configuration())?.lockTimeout == .seconds(10))
+        let given = try RunOptions.parse(["--breaker", "b", "--breaker-lock-timeout", "2m", "--", "true"])
+        #expect(try given.breakerSettings(for: given.configuration())?.lockTimeout == .seconds(120))
+
+        // Another open file description of the lock file, as another invocation would have, holds it.
+        let holder = open(scratch.path("breaker.json.lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        #expect(holder >= 0)
+        defer { close(holder) }
+        #expect(flock(holder, LOCK_EX) == 0)
+        let result = try await invoke(["--attempts", "1", "--breaker-lock-timeout", "200ms"], "echo x >> runs")
+        #expect(result.status == 74)
+        #expect(result.standardError.contains("gave up after 200ms waiting for the lock on"))
+        #expect(runs == 0)
+    }
+
     // MARK: - Concurrent invocations
+
+    /// Options for invocations started at once: what is under test is that they queue for the lock
+    /// and lose no update, not how long they wait, so a slow disk (every write is `fsync`ed under the
+    /// lock) must not make one give up.
+    static let patientLocking = ["--breaker-lock-timeout", "10m"]
 
     /// Starts `count` invocations at once and waits for them all; their exit statuses.
     func invokeConcurrently(_ count: Int, _ options: [String], _ script: String) async throws -> [Int32] {
         var finishers: [() async -> ResilienceBinary.Result] = []
         for _ in 0..<count {
-            let arguments = ["run", "--breaker", "breaker.json", "--no-stdin"] + options + ["--", "sh", "-c", script]
+            let arguments =
+                ["run", "--breaker", "breaker.json", "--no-stdin"] + Self.patientLocking + options + ["--", "sh", "-c", script]
             finishers.append(try ResilienceBinary.start(arguments, in: scratch).finished)
         }
         var statuses: [Int32] = []
@@ -318,13 +342,12 @@ struct BreakerCommandTests {
         let script = "echo x >> runs; while [ ! -e go ]; do sleep 0.01; done; exit \(probeStatus)"
         var started: [(ResilienceBinary.Running, () async -> ResilienceBinary.Result)] = []
         for _ in 0..<12 {
-            let arguments = [
-                "run", "--breaker", "breaker.json", "--no-stdin", "--attempts", "1", "--breaker-failures", "1",
-                "--breaker-probe-timeout", "10m", "--", "sh", "-c", script,
-            ]
+            let arguments =
+                ["run", "--breaker", "breaker.json", "--no-stdin"] + Self.patientLocking
+                + ["--attempts", "1", "--breaker-failures", "1", "--breaker-probe-timeout", "10m", "--", "sh", "-c", script]
             started.append(try ResilienceBinary.start(arguments, in: scratch))
         }
-        try await scratch.waitUntil(timeout: .seconds(60)) { started.count { processIsGone($0.0.processID) } >= 11 }
+        try await scratch.waitUntil { started.count { processIsGone($0.0.processID) } >= 11 }
         #expect(runs == 1)
         try scratch.write("go", "")
         var statuses: [Int32] = []
@@ -412,6 +435,7 @@ struct BreakerCommandTests {
         arguments: [
             (["--breaker-failures", "3"], "--breaker-failures needs --breaker FILE"),
             (["--breaker-reset"], "--breaker-reset needs --breaker FILE"),
+            (["--breaker-lock-timeout", "1m"], "--breaker-lock-timeout needs --breaker FILE"),
             (["--breaker", ""], "--breaker needs the path of a state file"),
             (
                 ["--breaker", "b", "--breaker-failures", "0"],
@@ -421,6 +445,7 @@ struct BreakerCommandTests {
             (["--breaker", "b", "--breaker-break", "0"], "--breaker-break must be positive, got 0"),
             (["--breaker", "b", "--breaker-break", "soon"], "--breaker-break: \"soon\" is not a duration"),
             (["--breaker", "b", "--breaker-probe-timeout", "0s"], "--breaker-probe-timeout must be positive"),
+            (["--breaker", "b", "--breaker-lock-timeout", "0"], "--breaker-lock-timeout must be positive, got 0"),
             (["--breaker", "b", "--breaker-config", "nope.json"], "--breaker-config: cannot read \"nope.json\""),
             (
                 ["--breaker", "b", "--breaker-config", "bad.json"],

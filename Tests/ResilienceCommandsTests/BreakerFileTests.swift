@@ -211,3 +211,26 @@ struct BreakerFileTests {
         #expect(state.machine.snapshot(at: wall(1), configuration: configuration).consecutiveFailures == 40)
     }
 }
+
+@Suite("Waiting for the state file's lock")
+struct LockWaitTests {
+    @Test("pauses count as they took, so the wait ends at its limit")
+    func pausesCount() {
+        var wait = LockWait(limit: .milliseconds(50))
+        for _ in 0..<4 { wait.count(.milliseconds(10)) }
+        #expect(wait.waited == .milliseconds(40))
+        #expect(!wait.isOver)
+        wait.count(.milliseconds(10))
+        #expect(wait.isOver)
+    }
+
+    @Test("a pause in which the process was stopped counts 100 ms, however long it took")
+    func stopsAreNotWaiting() {
+        var wait = LockWait(limit: .seconds(10))
+        wait.count(.seconds(30))  // stopped for 30 s: the holder most likely was too
+        #expect(wait.waited == .milliseconds(100))
+        #expect(!wait.isOver)
+        wait.count(.milliseconds(-5))  // a clock never goes back, but a negative step would not count
+        #expect(wait.waited == .milliseconds(100))
+    }
+}

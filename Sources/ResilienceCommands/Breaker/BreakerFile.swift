@@ -19,7 +19,9 @@ import Darwin
 /// command runs. `flock` locks belong to the open file description, so the kernel releases them when
 /// a holder dies, even by `SIGKILL`, and closing another descriptor of the same file does not release
 /// them (as it would `fcntl` locks). A lock that cannot be had within ``lockTimeout`` is an error
-/// rather than a hang.
+/// rather than a hang. The wait counts only time spent polling for the lock: while the waiter is
+/// stopped (`SIGSTOP`, a suspended laptop, a stalled VM), so is the holder, most likely, and giving up
+/// the moment it resumes would fail a run that one more try would let through.
 ///
 /// **Atomic writes.** The new state goes to `FILE.tmp` in the same directory, which is flushed with
 /// `fsync` and then renamed over FILE. `rename(2)` within a file system is atomic: a reader sees the
@@ -34,7 +36,8 @@ import Darwin
 public struct BreakerFile: Sendable {
     /// The state file's path, as given.
     public let path: String
-    /// How long to wait for the lock before giving up with an error.
+    /// How long to wait for the lock before giving up with an error, counting only time spent polling
+    /// for it (time the process was stopped is not held against the holder).
     public var lockTimeout: Duration
 
     /// Where the state is read and written: ``path``, or its target when it is a symbolic link.
@@ -55,7 +58,7 @@ public struct BreakerFile: Sendable {
     /// - Parameters:
     ///   - path: The state file's path.
     ///   - lockTimeout: How long to wait for the lock before giving up; 10 seconds by default.
-    public init(path: String, lockTimeout: Duration = .seconds(10)) {
+    public init(path: String, lockTimeout: Duration = BreakerSettings.defaultLockTimeout) {
         self.path = path
         self.lockTimeout = lockTimeout
     }
@@ -135,7 +138,8 @@ public struct BreakerFile: Sendable {
         }
 
         let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: lockTimeout)
+        var wait = LockWait(limit: lockTimeout)
+        var lastTry = clock.now
         var pause = Duration.milliseconds(1)
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
@@ -146,7 +150,7 @@ public struct BreakerFile: Sendable {
                     .inaccessible,
                     "cannot lock \"\(lockPath)\" for the circuit breaker state file \"\(path)\": \(SystemError.message(code))")
             }
-            guard clock.now < deadline else {
+            guard !wait.isOver else {
                 close(descriptor)
                 throw error(
                     .inaccessible,
@@ -154,6 +158,9 @@ public struct BreakerFile: Sendable {
                 )
             }
             Self.pause(pause)
+            let now = clock.now
+            wait.count(lastTry.duration(to: now))
+            lastTry = now
             pause = min(pause * 2, .milliseconds(20))
         }
         return descriptor

@@ -34,18 +34,16 @@ public final class BreakerGate: AttemptGate {
     ///   - run: The run's configuration, whose `--retry-on` and `--stop-on` say which outcomes fail.
     ///   - interruption: The run's interruption: attempts ended while it was interrupted count neither way.
     ///   - diagnostics: Where changes of state and problems with the file are reported.
-    ///   - lockTimeout: How long to wait for the state file's lock.
     ///   - now: The wall clock; injectable for tests.
     public init(
         settings: BreakerSettings,
         run: RunConfiguration,
         interruption: Interruption,
         diagnostics: any OutputSink = FileDescriptorSink.standardError,
-        lockTimeout: Duration = .seconds(10),
         now: @escaping @Sendable () -> WallClock.Instant = { WallClock().now }
     ) {
         self.settings = settings
-        self.file = BreakerFile(path: settings.path, lockTimeout: lockTimeout)
+        self.file = BreakerFile(path: settings.path, lockTimeout: settings.lockTimeout)
         self.run = run
         self.interruption = interruption
         self.diagnostics = diagnostics

@@ -39,6 +39,15 @@ public struct BreakerOptions: ParsableArguments {
     var probeTimeout: String?
 
     @Option(
+        name: .customLong("breaker-lock-timeout"),
+        help: ArgumentHelp(
+            "How long to wait for another invocation to release the state file's lock before failing (status 74); time this process spends stopped does not count. (default: 10s)",
+            valueName: "duration"
+        )
+    )
+    var lockTimeout: String?
+
+    @Option(
         name: .customLong("breaker-config"),
         help: ArgumentHelp(
             "A circuit breaker configuration in JSON (failure rate, exponential breaks, probes to close, ...); the --breaker-* flags override its fields.",
@@ -70,8 +79,8 @@ public struct BreakerOptions: ParsableArguments {
         guard let file else {
             let given: [(String, Bool)] = [
                 ("--breaker-failures", failures != nil), ("--breaker-break", breakDuration != nil),
-                ("--breaker-probe-timeout", probeTimeout != nil), ("--breaker-config", configurationFile != nil),
-                ("--breaker-reset", reset),
+                ("--breaker-probe-timeout", probeTimeout != nil), ("--breaker-lock-timeout", lockTimeout != nil),
+                ("--breaker-config", configurationFile != nil), ("--breaker-reset", reset),
             ]
             if let (option, _) = given.first(where: \.1) {
                 throw ArgumentError("\(option) needs --breaker FILE")
@@ -90,6 +99,7 @@ public struct BreakerOptions: ParsableArguments {
             return value
         }
         let breakDuration = try positiveDuration("--breaker-break", breakDuration)
+        let lockTimeout = try positiveDuration("--breaker-lock-timeout", lockTimeout) ?? BreakerSettings.defaultLockTimeout
         var probeTimeout = try positiveDuration("--breaker-probe-timeout", probeTimeout) ?? base.probeTimeout
         if self.probeTimeout == nil, let current = probeTimeout, let attemptTimeout, attemptTimeout + killGrace > current {
             // A probe may legitimately run that long: do not presume it lost before.
@@ -109,7 +119,7 @@ public struct BreakerOptions: ParsableArguments {
                 probeTimeout: probeTimeout,
                 failureCategories: base.failureCategories
             )
-            return BreakerSettings(path: file, configuration: configuration, resets: reset)
+            return BreakerSettings(path: file, configuration: configuration, resets: reset, lockTimeout: lockTimeout)
         } catch {
             throw ArgumentError("the circuit breaker options: \(error)")
         }

@@ -9,6 +9,13 @@ public struct BreakerSettings: Hashable, Sendable {
     /// Whether to forget the file's state (start from a closed breaker) before running
     /// (`--breaker-reset`).
     public var resets: Bool
+    /// How long to wait for the state file's lock before giving up with an error
+    /// (`--breaker-lock-timeout`); see ``BreakerFile/lockTimeout``.
+    public var lockTimeout: Duration
+
+    /// How long to wait for the state file's lock unless told: the lock is held for a read-modify-write
+    /// of a small file only, so a wait this long means a stuck holder or a very slow disk.
+    public static let defaultLockTimeout = Duration.seconds(10)
 
     /// Creates settings.
     ///
@@ -17,9 +24,16 @@ public struct BreakerSettings: Hashable, Sendable {
     ///   - configuration: The breaker's configuration; ``CircuitBreakerConfiguration/default`` (5
     ///     failures in a row, open for 60 s) unless given.
     ///   - resets: Whether to forget the file's state before running.
-    public init(path: String, configuration: CircuitBreakerConfiguration = .default, resets: Bool = false) {
+    ///   - lockTimeout: How long to wait for the state file's lock; ``defaultLockTimeout`` unless given.
+    public init(
+        path: String,
+        configuration: CircuitBreakerConfiguration = .default,
+        resets: Bool = false,
+        lockTimeout: Duration = defaultLockTimeout
+    ) {
         self.path = path
         self.configuration = configuration
         self.resets = resets
+        self.lockTimeout = lockTimeout
     }
 }
