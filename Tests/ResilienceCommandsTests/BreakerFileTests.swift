@@ -194,19 +194,30 @@ struct BreakerFileTests {
         let path = scratch.path("breaker.json")
         let configuration = try CircuitBreakerConfiguration(consecutiveFailureThreshold: 1_000)
         try BreakerFile(path: path).update { $0 = BreakerState(configuration: configuration, now: wall(0)) }
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<40 {
-                group.addTask {
-                    // Each task has its own descriptor of the lock file, as separate processes would.
-                    try? BreakerFile(path: path).update { state in
+        // Threads of their own, not tasks: the lock is waited for by blocking, which would hold up the
+        // cooperative pool that every other test runs on.
+        let errors = AnnotatedMutex<[String]>([])
+        let done = DispatchGroup()
+        for _ in 0..<40 {
+            done.enter()
+            Thread {
+                defer { done.leave() }
+                do {
+                    // Each thread has its own descriptor of the lock file, as separate processes would;
+                    // a patient one, since a slow disk's fsync under the lock is not under test.
+                    try BreakerFile(path: path, lockTimeout: .seconds(600)).update { state in
                         state?.modify(at: wall(1)) { machine in
                             guard case .granted(let permit, _) = machine.acquire(at: wall(1), configuration: configuration) else { return }
                             _ = machine.record(.failure, for: permit, at: wall(1), configuration: configuration)
                         }
                     }
+                } catch {
+                    errors.withLock { $0.append("\(error)") }
                 }
-            }
+            }.start()
         }
+        await withCheckedContinuation { finished in done.notify(queue: .global()) { finished.resume() } }
+        #expect(errors.withLock { $0 } == [])
         let state = try #require(try BreakerFile(path: path).load())
         #expect(state.machine.snapshot(at: wall(1), configuration: configuration).consecutiveFailures == 40)
     }
