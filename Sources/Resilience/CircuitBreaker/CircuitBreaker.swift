@@ -116,10 +116,11 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
     /// - Returns: The operation's value.
     /// - Throws: ``CircuitOpenError`` when the circuit refuses the call (the operation does not run);
     ///   otherwise the operation's error, unchanged.
-    @inlinable
+    @inlinable @inline(__always)
     nonisolated(nonsending) public func execute<Result>(
         _ operation: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
+        // Always inlined, like `Retry.execute`: inside a pipeline the optimiser would keep it a call.
         try await execute(classifyingResult: { _ in nil }, operation)
     }
 
@@ -134,7 +135,7 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
     /// - Returns: The operation's value.
     /// - Throws: ``CircuitOpenError`` when the circuit refuses the call; otherwise the operation's
     ///   error, unchanged.
-    @inlinable
+    @inlinable @inline(__always)
     nonisolated(nonsending) public func execute<Result>(
         classifyingResult classifyResult: (Result) -> ErrorClassification?,
         _ operation: nonisolated(nonsending) () async throws -> Result

@@ -80,10 +80,13 @@ public struct Retry<ClockType: Clock>: ObservedStrategy where ClockType.Duration
     /// - Returns: The first successful attempt's value.
     /// - Throws: The last attempt's error, unchanged, when retrying ends; `CancellationError` when the
     ///   task is cancelled during a wait.
-    @inlinable
+    @inlinable @inline(__always)
     nonisolated(nonsending) public func execute<Result>(
         _ operation: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
+        // Always inlined, as are the other entry points and `run`: they are thin, and inside a
+        // pipeline's nested generic strategies the optimiser otherwise leaves them as calls that hide
+        // the operation (a retry + breaker pipeline: 195 ns per call as calls, 132 ns inlined, as by hand).
         try await run(operation, ignoringCategories: false) { _ in nil }
     }
 
@@ -98,7 +101,7 @@ public struct Retry<ClockType: Clock>: ObservedStrategy where ClockType.Duration
     ///   - operation: The work to run.
     /// - Returns: The first accepted value, or the last value when retrying ends on a rejected one.
     /// - Throws: The last attempt's error, unchanged, when retrying ends on an error.
-    @inlinable
+    @inlinable @inline(__always)
     nonisolated(nonsending) public func execute<Result>(
         retryingWhen shouldRetry: (Result) -> Bool,
         _ operation: nonisolated(nonsending) () async throws -> Result
@@ -116,7 +119,7 @@ public struct Retry<ClockType: Clock>: ObservedStrategy where ClockType.Duration
     ///   - operation: The work to run.
     /// - Returns: The first accepted value, or the last value when retrying ends on a rejected one.
     /// - Throws: The last attempt's error, unchanged, when retrying ends on an error.
-    @inlinable
+    @inlinable @inline(__always)
     nonisolated(nonsending) public func execute<Result>(
         classifyingResult classifyResult: (Result) -> ErrorClassification?,
         _ operation: nonisolated(nonsending) () async throws -> Result
@@ -124,7 +127,7 @@ public struct Retry<ClockType: Clock>: ObservedStrategy where ClockType.Duration
         try await run(operation, ignoringCategories: false, classifyResult: classifyResult)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     nonisolated(nonsending) func run<Result>(
         _ operation: nonisolated(nonsending) () async throws -> Result,
         ignoringCategories: Bool,
