@@ -76,11 +76,12 @@ public struct ErrorClassifier: Sendable {
     /// - Parameter error: Any error thrown by an operation.
     /// - Returns: Its classification; ``ErrorCategory/cancellation`` for cancellation in any form.
     public func classify(_ error: any Error) -> ErrorClassification {
-        if Self.isCancellation(error) { return .cancellation }
+        let facts = ErrorTypeFacts.of(error)
+        if Self.isCancellation(error, facts: facts) { return .cancellation }
         for rule in rules {
             if let classification = rule(error) { return classification }
         }
-        return Self.knownClassification(of: error) ?? fallback
+        return Self.knownClassification(of: error, facts: facts) ?? fallback
     }
 
     /// The library's built-in knowledge of `error`, or `nil` when it has none.
@@ -91,17 +92,18 @@ public struct ErrorClassifier: Sendable {
     /// - Parameter error: Any error.
     /// - Returns: Its classification if the library knows the error.
     public static func builtInClassification(of error: any Error) -> ErrorClassification? {
-        if isCancellation(error) { return .cancellation }
-        return knownClassification(of: error)
+        let facts = ErrorTypeFacts.of(error)
+        if isCancellation(error, facts: facts) { return .cancellation }
+        return knownClassification(of: error, facts: facts)
     }
 
     /// The built-in knowledge, cancellation excepted.
-    private static func knownClassification(of error: any Error) -> ErrorClassification? {
+    private static func knownClassification(of error: any Error, facts: ErrorTypeFacts) -> ErrorClassification? {
         // ClassifiableError first, so that a conformance added to a type the library also knows wins.
-        if let error = error as? any ClassifiableError { return error.resilienceClassification }
-        if error is TimeoutError { return .timeout }
-        if let error = error as? POSIXError { return classifyPOSIX(code: error.code.rawValue) }
-        switch ErrorDomain(of: error) {
+        if facts.isClassifiable, let error = error as? any ClassifiableError { return error.resilienceClassification }
+        if facts.isTimeoutError { return .timeout }
+        if facts.isPOSIXError, let error = error as? POSIXError { return classifyPOSIX(code: error.code.rawValue) }
+        switch facts.domain(of: error) {
         case .posix: return classifyPOSIX(code: Int32(truncatingIfNeeded: error._code))
         case .url: return classifyURLError(code: error._code)
         case .other: return nil
@@ -123,16 +125,20 @@ public struct ErrorClassifier: Sendable {
     /// - Parameter error: Any error.
     /// - Returns: `true` for cancellation in any of the forms the library knows.
     public static func isCancellation(_ error: any Error) -> Bool {
-        if isDirectCancellation(error) { return true }
+        isCancellation(error, facts: ErrorTypeFacts.of(error))
+    }
+
+    private static func isCancellation(_ error: any Error, facts: ErrorTypeFacts) -> Bool {
+        if isDirectCancellation(error, facts: facts) { return true }
         // The library's own leaf errors wrap nothing; skip reflecting on them.
-        if error is TimeoutError || error is POSIXError || error is CircuitOpenError { return false }
+        if facts.wrapsNoError { return false }
         return wrapsCancellation(Mirror(reflecting: error), depth: 1)
     }
 
-    private static func isDirectCancellation(_ error: any Error) -> Bool {
-        if error is CancellationError { return true }
-        if let error = error as? POSIXError { return error.code == .ECANCELED }
-        switch ErrorDomain(of: error) {
+    private static func isDirectCancellation(_ error: any Error, facts: ErrorTypeFacts) -> Bool {
+        if facts.isCancellationError { return true }
+        if facts.isPOSIXError, let error = error as? POSIXError { return error.code == .ECANCELED }
+        switch facts.domain(of: error) {
         case .url: return error._code == URLErrorCode.cancelled
         case .posix: return error._code == Int(ECANCELED)
         case .other: return false
@@ -146,7 +152,7 @@ public struct ErrorClassifier: Sendable {
         guard depth <= wrappingDepthLimit else { return false }
         for child in mirror.children.prefix(wrappingBreadthLimit) {
             if let inner = child.value as? any Error {
-                if isDirectCancellation(inner) { return true }
+                if isDirectCancellation(inner, facts: ErrorTypeFacts.of(inner)) { return true }
                 if wrapsCancellation(Mirror(reflecting: inner), depth: depth + 1) { return true }
                 continue
             }

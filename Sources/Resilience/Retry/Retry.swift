@@ -188,7 +188,13 @@ public struct Retry<ClockType: Clock>: ObservedStrategy where ClockType.Duration
                 delay = wait
                 lastError = error
             }
-            try await wait(delay, afterAttempt: attempt, lastError: lastError, name: name, clock: clock, observer: observer)
+            if delay > .zero {
+                try await wait(delay, afterAttempt: attempt, lastError: lastError, name: name, clock: clock, observer: observer)
+            } else {
+                // A zero delay does not sleep (nor call out to an async function), but still honours
+                // cancellation.
+                try checkCancellation(afterAttempt: attempt, lastError: lastError, name: name, observer: observer)
+            }
             attempt += 1
         }
     }
@@ -251,7 +257,7 @@ public struct Retry<ClockType: Clock>: ObservedStrategy where ClockType.Duration
         return decision
     }
 
-    /// Waits `delay` on the clock; a zero delay does not sleep but still honours cancellation.
+    /// Waits `delay` on the clock before the next attempt; a cancellation ends the retries.
     @usableFromInline
     nonisolated(nonsending) static func wait(
         _ delay: Duration,
@@ -262,17 +268,36 @@ public struct Retry<ClockType: Clock>: ObservedStrategy where ClockType.Duration
         observer: (any ResilienceObserver)?
     ) async throws {
         do {
-            if delay > .zero {
-                try await clock.sleep(until: clock.now.advanced(by: delay), tolerance: nil)
-            } else {
-                try Task.checkCancellation()
-            }
+            try await clock.sleep(until: clock.now.advanced(by: delay), tolerance: nil)
         } catch {
-            observer?.observe(
-                ResilienceEvent(strategy: name, kind: .retriesEnded(attempts: attempt, reason: .cancelled, error: lastError))
-            )
+            reportCancellation(afterAttempt: attempt, lastError: lastError, name: name, observer: observer)
             throw error
         }
+    }
+
+    /// Throws `CancellationError` if the task is cancelled, ending the retries, instead of a wait of zero.
+    @usableFromInline
+    static func checkCancellation(
+        afterAttempt attempt: Int,
+        lastError: (any Error)?,
+        name: String,
+        observer: (any ResilienceObserver)?
+    ) throws {
+        guard Task.isCancelled else { return }
+        reportCancellation(afterAttempt: attempt, lastError: lastError, name: name, observer: observer)
+        throw CancellationError()
+    }
+
+    /// Tells the observer that cancellation ended the retries after `attempt`.
+    static func reportCancellation(
+        afterAttempt attempt: Int,
+        lastError: (any Error)?,
+        name: String,
+        observer: (any ResilienceObserver)?
+    ) {
+        observer?.observe(
+            ResilienceEvent(strategy: name, kind: .retriesEnded(attempts: attempt, reason: .cancelled, error: lastError))
+        )
     }
 }
 
