@@ -51,6 +51,22 @@ struct ErrorClassifierTests {
         #expect(classifier.classify(URLError(code)).category == category)
     }
 
+    @Test("NSErrors are classified by each one's own domain and code, though they share a type")
+    func nsErrorsByDomain() {
+        // The classifier learns what it can of an error's type once; an NSError's domain belongs to
+        // the instance, so errors of one class in turn must each be read afresh.
+        let errors: [(NSError, ErrorCategory)] = [
+            (NSError(domain: NSPOSIXErrorDomain, code: Int(POSIXErrorCode.ETIMEDOUT.rawValue)), .timeout),
+            (NSError(domain: NSURLErrorDomain, code: URLError.Code.cannotConnectToHost.rawValue), .connectionFailure),
+            (NSError(domain: "com.example.vision", code: 7), .permanent),
+            (NSError(domain: NSPOSIXErrorDomain, code: Int(POSIXErrorCode.ECONNRESET.rawValue)), .connectionFailure),
+            (NSError(domain: NSURLErrorDomain, code: URLError.Code.cancelled.rawValue), .cancellation),
+        ]
+        for (error, category) in errors {
+            #expect(classifier.classify(error).category == category, "\(error.domain) \(error.code)")
+        }
+    }
+
     @Test("the library's own timeout error is a timeout")
     func libraryTimeout() {
         #expect(classifier.classify(TimeoutError(timeout: .seconds(5))) == .timeout)
