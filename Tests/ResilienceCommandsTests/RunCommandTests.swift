@@ -147,6 +147,36 @@ struct RunCommandTests {
         }
     }
 
+    @Test("an input larger than memory keeps (8 MiB) is replayed in full from a temporary file, leaving none behind")
+    func replaysLargeStandardInput() async throws {
+        // 12 MiB of numbered lines, so that a byte out of place shows.
+        let line = (0..<1_000).map { "line \($0) " }.joined() + "\n"
+        let input = String(repeating: line, count: (12 << 20) / line.utf8.count + 1)
+        let spoolDirectory = scratch.path("tmp")
+        try FileManager.default.createDirectory(atPath: spoolDirectory, withIntermediateDirectories: false)
+        let script = countingScript(exiting: [1, 0], extra: "cat > seen.$n;")
+        let result = try await ResilienceBinary.run(
+            ["run", "--attempts", "2", "--base", "0", "--", "sh", "-c", script], in: scratch, input: input,
+            environment: ["TMPDIR": spoolDirectory])
+        #expect(result.status == 0)
+        for attempt in 1...2 {
+            #expect(scratch.read("seen.\(attempt)") == input, "attempt \(attempt) saw other input")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spoolDirectory) == [])
+    }
+
+    @Test("an input too large for memory that cannot be kept in a temporary file is an error (74); nothing runs")
+    func largeStandardInputWithoutTemporaryDirectory() async throws {
+        let input = String(repeating: "z", count: 9 << 20)
+        let result = try await ResilienceBinary.run(
+            ["run", "--", "sh", "-c", countingScript(exiting: [0])], in: scratch, input: input,
+            environment: ["TMPDIR": scratch.path("missing")])
+        #expect(result.status == 74)
+        #expect(result.standardError.contains("resilience: cannot keep standard input to replay it: cannot create a temporary file in"))
+        #expect(result.standardError.contains("missing"))
+        #expect(invocations == 0)
+    }
+
     @Test("a command that does not read its input is not disturbed by it")
     func unreadInput() async throws {
         let input = String(repeating: "y", count: 1_000_000)

@@ -31,14 +31,15 @@ public enum ChildProcess {
     /// - Parameters:
     ///   - arguments: The command, looked up on `PATH` unless it contains a `/`, and its arguments.
     ///   - standardInput: Bytes to write to the command's standard input before closing it, or `nil`
-    ///     to connect it to `/dev/null`.
+    ///     to connect it to `/dev/null`. Read from the spool as the command takes them, so a large
+    ///     input kept in a file is never all in memory.
     ///   - drainGrace: How long to keep reading standard output after the command exits when something
     ///     else still holds the pipe open.
     /// - Returns: The running command.
     /// - Throws: ``LaunchError`` with the `errno` when the command cannot be started.
     public static func launch(
         _ arguments: [String],
-        standardInput: [UInt8]?,
+        standardInput: Spool?,
         drainGrace: Duration = .milliseconds(250)
     ) throws(LaunchError) -> RunningChild {
         guard let executable = arguments.first, !executable.isEmpty else { throw LaunchError(errno: ENOENT) }
@@ -90,7 +91,7 @@ public enum ChildProcess {
         child.start(
             outputFD: outputPipe.read,
             inputFD: inputWrite,
-            input: standardInput ?? [],
+            input: standardInput ?? Spool([]),
             wake: wakePipe,
             drainGrace: drainGrace
         )
@@ -257,7 +258,7 @@ public final class RunningChild: Sendable {
 
     // MARK: - The serving threads
 
-    fileprivate func start(outputFD: Int32, inputFD: Int32, input: [UInt8], wake: (read: Int32, write: Int32), drainGrace: Duration) {
+    fileprivate func start(outputFD: Int32, inputFD: Int32, input: Spool, wake: (read: Int32, write: Int32), drainGrace: Duration) {
         let processID = processID
         Thread { [self] in
             var rawStatus: Int32 = 0
@@ -293,7 +294,7 @@ public final class RunningChild: Sendable {
 
     /// Feeds the input, collects the output, and returns once the child has exited and its output is
     /// at end of file (or `drainGrace` has passed since the exit).
-    private static func pump(outputFD: Int32, inputFD: Int32, input: [UInt8], wakeFD: Int32, drainGrace: Duration) -> [UInt8] {
+    private static func pump(outputFD: Int32, inputFD: Int32, input: Spool, wakeFD: Int32, drainGrace: Duration) -> [UInt8] {
         var outputFD = outputFD
         var inputFD = inputFD
         var wakeFD = wakeFD
@@ -301,7 +302,8 @@ public final class RunningChild: Sendable {
         var written = 0
         var drainDeadline: ContinuousClock.Instant?
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        if inputFD >= 0 && input.isEmpty {
+        var inputChunk = [UInt8](repeating: 0, count: 65_536)
+        if inputFD >= 0 && input.count == 0 {
             close(inputFD)
             inputFD = -1
         }
@@ -332,10 +334,12 @@ public final class RunningChild: Sendable {
                 }
             }
             if inputFD >= 0 && descriptors[1].revents != 0 {
+                // The spool is read at the offset written so far; bytes a short write left are read again.
                 let count =
                     descriptors[1].revents & Int16(POLLOUT) != 0
-                    ? input.withUnsafeBytes { bytes in
-                        write(inputFD, bytes.baseAddress.map { $0 + written }, min(65_536, input.count - written))
+                    ? inputChunk.withUnsafeMutableBytes { chunk in
+                        let available = input.read(at: written, into: chunk)
+                        return available > 0 ? write(inputFD, chunk.baseAddress, available) : -1
                     } : -1
                 if count > 0 { written += count }
                 if written == input.count || (count < 0 && errno != EAGAIN && errno != EINTR) {

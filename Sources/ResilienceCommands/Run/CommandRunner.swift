@@ -76,7 +76,7 @@ public struct CommandRunner<ClockType: Clock>: Sendable where ClockType.Duration
     ///
     /// - Parameter standardInput: The bytes replayed to every attempt, or `nil` for `/dev/null`.
     /// - Returns: What happened; ``RunSummary/exitStatus`` is the status to exit with.
-    public func run(standardInput: [UInt8]?) async -> RunSummary {
+    public func run(standardInput: Spool?) async -> RunSummary {
         let recorder = RunRecorder(configuration: configuration, diagnostics: diagnostics)
         let start = clock.now
         let loop = Task { await retryLoop(standardInput: standardInput, start: start, recorder: recorder) }
@@ -93,7 +93,7 @@ public struct CommandRunner<ClockType: Clock>: Sendable where ClockType.Duration
     }
 
     /// The library's retry loop over attempts; `nil` when a signal ended a wait.
-    private func retryLoop(standardInput: [UInt8]?, start: ClockType.Instant, recorder: RunRecorder) async -> AttemptOutcome? {
+    private func retryLoop(standardInput: Spool?, start: ClockType.Instant, recorder: RunRecorder) async -> AttemptOutcome? {
         let retry = Retry(configuration.policy, name: "resilience run", clock: clock, random: random, observer: recorder)
         var attempt = 0
         do {
@@ -126,7 +126,7 @@ public struct CommandRunner<ClockType: Clock>: Sendable where ClockType.Duration
     }
 
     /// One attempt: gates, the command under its time limit, gates again.
-    private func runAttempt(_ attempt: Int, standardInput: [UInt8]?, runStart: ClockType.Instant) async -> AttemptOutcome {
+    private func runAttempt(_ attempt: Int, standardInput: Spool?, runStart: ClockType.Instant) async -> AttemptOutcome {
         let started = clock.now
         func outcome(_ termination: AttemptOutcome.Termination, output: [UInt8] = []) -> AttemptOutcome {
             makeOutcome(attempt, termination, runStart: runStart, started: started, output: output)
@@ -164,7 +164,7 @@ public struct CommandRunner<ClockType: Clock>: Sendable where ClockType.Duration
     /// The command of an admitted attempt, under its time limit.
     private func runAdmittedAttempt(
         _ attempt: Int,
-        standardInput: [UInt8]?,
+        standardInput: Spool?,
         runStart: ClockType.Instant,
         started: ClockType.Instant
     ) async -> AttemptOutcome {

@@ -12,24 +12,27 @@ public enum StandardInput {
     /// for the user to type an end of file).
     public static var isTerminal: Bool { isatty(STDIN_FILENO) == 1 }
 
-    /// Reads standard input to its end.
+    /// Reads standard input to its end, into memory or, beyond the writer's memory limit, a temporary
+    /// file.
     ///
+    /// - Parameter spool: Where the bytes go; a default ``SpoolWriter`` unless given.
     /// - Returns: Every byte, or `nil` when standard input is closed or a terminal.
-    public static func readAll() -> [UInt8]? {
+    /// - Throws: ``SpoolError`` when the input outgrows memory and the temporary file cannot be written.
+    public static func readAll(into spool: consuming SpoolWriter = SpoolWriter()) throws(SpoolError) -> Spool? {
         guard !isTerminal, fcntl(STDIN_FILENO, F_GETFD) >= 0 else { return nil }
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 1)
+        defer { buffer.deallocate() }
         while true {
-            let count = read(STDIN_FILENO, &buffer, buffer.count)
+            let count = read(STDIN_FILENO, buffer.baseAddress, buffer.count)
             if count > 0 {
-                data.append(contentsOf: buffer[0..<count])
+                try spool.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             } else if count < 0 && errno == EINTR {
                 continue
             } else if count < 0 && errno == EAGAIN {
                 var descriptors = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)]
                 _ = poll(&descriptors, 1, -1)
             } else {
-                return data
+                return spool.finish()
             }
         }
     }

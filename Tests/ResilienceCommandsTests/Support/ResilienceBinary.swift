@@ -56,7 +56,8 @@ struct ResilienceBinary {
 
     /// Starts `resilience` with `arguments` in `directory`, its standard input read from `input`
     /// (or `/dev/null`), its outputs going to files in the directory, with the signals named in
-    /// `ignoring` (such as `HUP`) ignored from the start, as `nohup` does.
+    /// `ignoring` (such as `HUP`) ignored from the start, as `nohup` does, and `environment` added to
+    /// its environment.
     ///
     /// The harness spawns with `posix_spawn` and reaps with `waitpid` on a thread of its own, rather
     /// than with Foundation's `Process`, which on Linux learns of an exit from a socket that every
@@ -65,7 +66,8 @@ struct ResilienceBinary {
         _ arguments: [String],
         in directory: Scratch,
         input: String? = nil,
-        ignoring ignoredSignals: [String] = []
+        ignoring ignoredSignals: [String] = [],
+        environment: [String: String] = [:]
     ) throws -> (Running, finished: () async -> Result) {
         let id = UUID().uuidString
         let inputPath = input == nil ? "/dev/null" : directory.path("stdin.\(id)")
@@ -81,7 +83,8 @@ struct ResilienceBinary {
         posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         // `cd DIR && exec resilience ARGS...`, so the process is `resilience` itself, in the directory.
         let traps = ignoredSignals.map { "trap '' \($0); " }.joined()
-        let command = ["/bin/sh", "-c", "\(traps)cd \"$0\" && exec \"$@\"", directory.url.path, path] + arguments
+        let exports = environment.sorted { $0.key < $1.key }.map { "export \($0.key)='\($0.value)'; " }.joined()
+        let command = ["/bin/sh", "-c", "\(traps)\(exports)cd \"$0\" && exec \"$@\"", directory.url.path, path] + arguments
         var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var processID: pid_t = 0
@@ -111,8 +114,14 @@ struct ResilienceBinary {
     }
 
     /// Runs `resilience` with `arguments` to completion.
-    static func run(_ arguments: [String], in directory: Scratch, input: String? = nil, ignoring: [String] = []) async throws -> Result {
-        let (_, finished) = try start(arguments, in: directory, input: input, ignoring: ignoring)
+    static func run(
+        _ arguments: [String],
+        in directory: Scratch,
+        input: String? = nil,
+        ignoring: [String] = [],
+        environment: [String: String] = [:]
+    ) async throws -> Result {
+        let (_, finished) = try start(arguments, in: directory, input: input, ignoring: ignoring, environment: environment)
         return await finished()
     }
 }
