@@ -14,8 +14,8 @@ struct RunCommand: AsyncParsableCommand {
             temporary file. With --breaker: 75 when the breaker refuses to run the command, 65 when \
             its state file is damaged, 74 when the file cannot be read or written.
 
-            Standard input is read once and replayed to every attempt (beyond 8 MiB, from a temporary \
-            file in $TMPDIR). Only the attempt that ends the \
+            Standard input is read once and replayed to every attempt; it and each attempt's output \
+            are kept in memory up to 8 MiB, beyond that in a temporary file in $TMPDIR. Only the attempt that ends the \
             run writes to standard output; earlier attempts' output goes to standard error. SIGINT, \
             SIGTERM and SIGHUP are forwarded to the running attempt's process group and stop the run.
 

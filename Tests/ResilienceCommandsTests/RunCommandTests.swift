@@ -165,6 +165,25 @@ struct RunCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: spoolDirectory) == [])
     }
 
+    @Test("an output larger than memory keeps goes whole to stdout from the last attempt, and whole to stderr from earlier ones")
+    func largeStandardOutput() async throws {
+        let spoolDirectory = scratch.path("tmp")
+        try FileManager.default.createDirectory(atPath: spoolDirectory, withIntermediateDirectories: false)
+        // 12 MiB of "attempt N" lines from each attempt.
+        let size = 12 << 20
+        let script = countingScript(exiting: [1, 0], extra: "yes \"attempt $n\" | head -c \(size);")
+        let result = try await ResilienceBinary.run(
+            ["run", "--attempts", "2", "--base", "0", "--", "sh", "-c", script], in: scratch,
+            environment: ["TMPDIR": spoolDirectory])
+        #expect(result.status == 0)
+        let line = "attempt 2\n"
+        #expect(result.standardOutput.utf8.count == size)
+        #expect(result.standardOutput == String(String(repeating: line, count: size / line.utf8.count + 1).prefix(size)))
+        #expect(result.standardError.components(separatedBy: "attempt 1\n").count - 1 == size / "attempt 1\n".utf8.count)
+        #expect(!result.standardError.contains("attempt 2\n"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spoolDirectory) == [])
+    }
+
     @Test("an input too large for memory that cannot be kept in a temporary file is an error (74); nothing runs")
     func largeStandardInputWithoutTemporaryDirectory() async throws {
         let input = String(repeating: "z", count: 9 << 20)

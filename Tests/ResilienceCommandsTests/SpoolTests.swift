@@ -74,4 +74,26 @@ struct SpoolTests {
             (error as? SpoolError)?.message.contains("cannot create a temporary file in \"\(missing)\"") == true
         }
     }
+
+    @Test("falling back to memory: output that cannot go to a file is kept, and the reason recorded")
+    func fallsBackToMemory() throws {
+        let bytes = pattern(5_000)
+        var writer = SpoolWriter(memoryLimit: 1_000, directory: scratch.path("missing"))
+        for start in stride(from: 0, to: bytes.count, by: 700) {
+            let piece = Array(bytes[start..<min(start + 700, bytes.count)])
+            piece.withUnsafeBytes { writer.appendFallingBackToMemory($0) }
+        }
+        #expect(writer.spillError?.message.contains("cannot create a temporary file") == true)
+        let spool = writer.finish()
+        #expect(spool.isInMemory)
+        #expect(spool.allBytes() == bytes)
+    }
+
+    @Test("spools are equal when they hold the same bytes, in memory or not")
+    func equality() throws {
+        let bytes = pattern(3_000)
+        #expect(try spool(bytes, limit: 100) == Spool(bytes))
+        #expect(try spool(bytes, limit: 100) != Spool(pattern(2_999)))
+        #expect(Spool([1, 2, 3]) != Spool([1, 2, 4]))
+    }
 }

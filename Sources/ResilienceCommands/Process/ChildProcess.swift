@@ -202,8 +202,8 @@ public struct ChildTermination: Hashable, Sendable {
 
     /// How the process ended.
     public var status: Status
-    /// Its standard output.
-    public var standardOutput: [UInt8]
+    /// Its standard output: in memory, or beyond 8 MiB in a temporary file (see ``Spool``).
+    public var standardOutput: Spool
 }
 
 /// A command started by ``ChildProcess/launch(_:standardInput:drainGrace:)``.
@@ -294,11 +294,12 @@ public final class RunningChild: Sendable {
 
     /// Feeds the input, collects the output, and returns once the child has exited and its output is
     /// at end of file (or `drainGrace` has passed since the exit).
-    private static func pump(outputFD: Int32, inputFD: Int32, input: Spool, wakeFD: Int32, drainGrace: Duration) -> [UInt8] {
+    private static func pump(outputFD: Int32, inputFD: Int32, input: Spool, wakeFD: Int32, drainGrace: Duration) -> Spool {
         var outputFD = outputFD
         var inputFD = inputFD
         var wakeFD = wakeFD
-        var output: [UInt8] = []
+        // Output that cannot go to a temporary file is better held in memory than lost.
+        var output = SpoolWriter()
         var written = 0
         var drainDeadline: ContinuousClock.Instant?
         var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -327,7 +328,7 @@ public final class RunningChild: Sendable {
             if outputFD >= 0 && descriptors[0].revents != 0 {
                 let count = read(outputFD, &buffer, buffer.count)
                 if count > 0 {
-                    output.append(contentsOf: buffer[0..<count])
+                    buffer.withUnsafeBytes { output.appendFallingBackToMemory(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
                 } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
                     close(outputFD)
                     outputFD = -1
@@ -358,6 +359,6 @@ public final class RunningChild: Sendable {
             }
         }
         for descriptor in [outputFD, inputFD, wakeFD] where descriptor >= 0 { close(descriptor) }
-        return output
+        return output.finish()
     }
 }

@@ -9,14 +9,15 @@ import Darwin
 /// Bytes kept to be read again and again: in memory up to a limit, beyond it in a temporary file.
 ///
 /// `resilience run` replays its standard input to every attempt, and that input may be a database
-/// dump of gigabytes (`pg_dump db | resilience run -- upload-backup`). A ``SpoolWriter`` keeps the
+/// dump of gigabytes (`pg_dump db | resilience run -- upload-backup`); it holds each attempt's
+/// standard output until it knows where it goes, and that may be a download of gigabytes. A ``SpoolWriter`` keeps the
 /// first ``defaultMemoryLimit`` bytes in memory and moves everything to a temporary file once the
 /// input outgrows it. The file is unlinked as soon as it is created, so nothing is left behind
 /// whatever ends `resilience`, and the space is freed when the spool goes.
 ///
 /// `Sendable`: a spool never changes once built, and reads use `pread`, which does not move a shared
 /// file offset.
-public final class Spool: Sendable {
+public final class Spool: Hashable, Sendable {
     /// How many bytes a ``SpoolWriter`` keeps in memory before moving to a file: 8 MiB.
     public static let defaultMemoryLimit = 8 << 20
 
@@ -70,6 +71,16 @@ public final class Spool: Sendable {
         }
     }
 
+    /// Whether two spools hold the same bytes (reading both back).
+    public static func == (lhs: Spool, rhs: Spool) -> Bool {
+        lhs === rhs || (lhs.count == rhs.count && lhs.allBytes() == rhs.allBytes())
+    }
+
+    /// Hashes the number of bytes only (equal spools have equal counts).
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(count)
+    }
+
     /// Every byte, read back; for tests and small spools.
     ///
     /// - Returns: The bytes, or `nil` when the file cannot be read.
@@ -88,11 +99,18 @@ public final class Spool: Sendable {
 }
 
 /// Builds a ``Spool`` from bytes appended in turn: in memory up to a limit, then in a temporary file.
+///
+/// ``append(_:)`` throws when the temporary file cannot be created or written (for an input that
+/// must be kept whole or not at all); ``appendFallingBackToMemory(_:)`` keeps the bytes in memory
+/// instead (for output, better held in memory than lost), and says why in ``spillError``.
 public struct SpoolWriter {
     /// How many bytes stay in memory before everything moves to a file.
     public let memoryLimit: Int
     /// Where the temporary file goes: `TMPDIR`, or `/tmp`.
     public let directory: String
+    /// Why the bytes stayed in memory past the limit, after ``appendFallingBackToMemory(_:)`` could
+    /// not use a temporary file.
+    public private(set) var spillError: SpoolError?
     private var memory: [UInt8] = []
     private var file: Int32 = -1
     private var count = 0
@@ -110,19 +128,37 @@ public struct SpoolWriter {
     /// Appends `bytes`, moving everything to a temporary file when the memory limit is passed.
     ///
     /// - Parameter bytes: The bytes to add.
-    /// - Throws: ``SpoolError`` when the temporary file cannot be created or written (the disk full).
+    /// - Throws: ``SpoolError`` when the temporary file cannot be created or written (the disk full);
+    ///   the bytes are then not added.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) throws(SpoolError) {
         guard !bytes.isEmpty else { return }
-        if file < 0 && memory.count + bytes.count <= memoryLimit {
+        if file < 0 && (memory.count + bytes.count <= memoryLimit || spillError != nil) {
+            memory.append(contentsOf: bytes)
+        } else {
+            if file < 0 { try moveToFile() }
+            try writeToFile(bytes, at: count)
+        }
+        count += bytes.count
+    }
+
+    /// Appends `bytes` like ``append(_:)``, but when the temporary file cannot be created or written,
+    /// keeps everything in memory from then on (``spillError`` says why).
+    ///
+    /// - Parameter bytes: The bytes to add.
+    public mutating func appendFallingBackToMemory(_ bytes: UnsafeRawBufferPointer) {
+        do {
+            try append(bytes)
+        } catch {
+            spillError = error
+            if file >= 0 {
+                // The file holds the first `count` bytes whatever a failed write left after them.
+                memory = Spool(memory: [], file: file, count: count).allBytes() ?? []
+                file = -1  // closed by that spool
+                count = memory.count
+            }
             memory.append(contentsOf: bytes)
             count += bytes.count
-            return
         }
-        if file < 0 {
-            try moveToFile()
-        }
-        try writeToFile(bytes)
-        count += bytes.count
     }
 
     /// The spool of every byte appended.
@@ -132,6 +168,8 @@ public struct SpoolWriter {
         Spool(memory: file < 0 ? memory : [], file: file, count: count)
     }
 
+    /// Creates the (at once unlinked) temporary file and moves the bytes in memory to it; on failure
+    /// they stay in memory.
     private mutating func moveToFile() throws(SpoolError) {
         var template = Array("\(directory)/resilience-spool.XXXXXX".utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { $0.baseAddress.map { mkstemp($0) } ?? -1 }
@@ -141,11 +179,9 @@ public struct SpoolWriter {
         template.withUnsafeBufferPointer { if let path = $0.baseAddress { unlink(path) } }
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         file = descriptor
-        let kept = memory
-        memory = []
-        let failure = kept.withUnsafeBytes { bytes -> SpoolError? in
+        let failure = memory.withUnsafeBytes { bytes -> SpoolError? in
             do throws(SpoolError) {
-                try writeToFile(bytes)
+                try writeToFile(bytes, at: 0)
                 return nil
             } catch {
                 return error
@@ -156,15 +192,17 @@ public struct SpoolWriter {
             file = -1
             throw failure
         }
+        memory = []
     }
 
-    private func writeToFile(_ bytes: UnsafeRawBufferPointer) throws(SpoolError) {
+    /// Writes `bytes` to the file at `offset`.
+    private func writeToFile(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(SpoolError) {
         guard let base = bytes.baseAddress else { return }
-        var offset = 0
-        while offset < bytes.count {
-            let written = write(file, base + offset, bytes.count - offset)
+        var done = 0
+        while done < bytes.count {
+            let written = pwrite(file, base + done, bytes.count - done, off_t(offset + done))
             if written > 0 {
-                offset += written
+                done += written
             } else if written < 0 && errno == EINTR {
                 continue
             } else {

@@ -35,7 +35,7 @@ public struct AttemptOutcome: Hashable, Sendable {
     /// How long the attempt ran.
     public var duration: Duration
     /// Everything the command wrote to its standard output.
-    public var standardOutput: [UInt8]
+    public var standardOutput: Spool
 
     /// Creates an outcome.
     ///
@@ -46,7 +46,8 @@ public struct AttemptOutcome: Hashable, Sendable {
     ///   - duration: How long it ran.
     ///   - standardOutput: What the command wrote to its standard output.
     public init(
-        attempt: Int, termination: Termination, startOffset: Duration = .zero, duration: Duration = .zero, standardOutput: [UInt8] = []
+        attempt: Int, termination: Termination, startOffset: Duration = .zero, duration: Duration = .zero,
+        standardOutput: Spool = Spool([])
     ) {
         self.attempt = attempt
         self.termination = termination

@@ -128,7 +128,7 @@ public struct CommandRunner<ClockType: Clock>: Sendable where ClockType.Duration
     /// One attempt: gates, the command under its time limit, gates again.
     private func runAttempt(_ attempt: Int, standardInput: Spool?, runStart: ClockType.Instant) async -> AttemptOutcome {
         let started = clock.now
-        func outcome(_ termination: AttemptOutcome.Termination, output: [UInt8] = []) -> AttemptOutcome {
+        func outcome(_ termination: AttemptOutcome.Termination, output: Spool = Spool([])) -> AttemptOutcome {
             makeOutcome(attempt, termination, runStart: runStart, started: started, output: output)
         }
         if let signal = interruption.signal { return outcome(.interrupted(signal: signal)) }
@@ -150,7 +150,7 @@ public struct CommandRunner<ClockType: Clock>: Sendable where ClockType.Duration
         _ termination: AttemptOutcome.Termination,
         runStart: ClockType.Instant,
         started: ClockType.Instant,
-        output: [UInt8]
+        output: Spool
     ) -> AttemptOutcome {
         AttemptOutcome(
             attempt: attempt,
@@ -168,7 +168,7 @@ public struct CommandRunner<ClockType: Clock>: Sendable where ClockType.Duration
         runStart: ClockType.Instant,
         started: ClockType.Instant
     ) async -> AttemptOutcome {
-        func outcome(_ termination: AttemptOutcome.Termination, output: [UInt8] = []) -> AttemptOutcome {
+        func outcome(_ termination: AttemptOutcome.Termination, output: Spool = Spool([])) -> AttemptOutcome {
             makeOutcome(attempt, termination, runStart: runStart, started: started, output: output)
         }
 
@@ -254,7 +254,7 @@ public struct CommandRunner<ClockType: Clock>: Sendable where ClockType.Duration
                 }
                 if let termination, !killing { return (termination, timedOut) }
             }
-            return (termination ?? ChildTermination(status: .signaled(SIGKILL), standardOutput: []), timedOut)
+            return (termination ?? ChildTermination(status: .signaled(SIGKILL), standardOutput: Spool([])), timedOut)
         }
     }
 

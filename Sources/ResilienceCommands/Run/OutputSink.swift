@@ -22,6 +22,20 @@ extension OutputSink {
     public func write(_ text: String) {
         write(Array(text.utf8))
     }
+
+    /// Writes every byte of `spool`, a chunk at a time (a spool in a file is never all in memory).
+    ///
+    /// - Parameter spool: The bytes to write.
+    public func write(_ spool: Spool) {
+        var chunk = [UInt8](repeating: 0, count: min(spool.count, 1 << 20))
+        var offset = 0
+        while offset < spool.count {
+            let read = chunk.withUnsafeMutableBytes { spool.read(at: offset, into: $0) }
+            guard read > 0 else { return }
+            write(read == chunk.count ? chunk : Array(chunk[0..<read]))
+            offset += read
+        }
+    }
 }
 
 /// An ``OutputSink`` writing to a file descriptor with `write(2)`, retrying short writes and waiting

@@ -46,7 +46,7 @@ final class RunRecorder: ResilienceObserver {
                 let outcome = state.outcomes[index]
                 // Its output goes to stderr now and is not needed again: do not hold every attempt's
                 // output for the whole run (`--attempts forever` with a chatty command).
-                state.outcomes[index].standardOutput = []
+                state.outcomes[index].standardOutput = Spool([])
                 return outcome
             }
             guard let outcome else { return }
