@@ -17,7 +17,7 @@ import Darwin
 /// timeouts of 10 minutes where a probe must still be in flight, no bounds tighter than the break), so
 /// that a slow machine (the thread sanitizer) cannot make the wall clock overtake a test. Serialized:
 /// several tests start a dozen processes at once, which is load enough.
-@Suite("resilience run --breaker (the real binary)", .serialized, .timeLimit(.minutes(3)))
+@Suite("resilience run --breaker (the real binary)", .serialized, .timeLimit(.minutes(10)))
 struct BreakerCommandTests {
     let scratch: Scratch
 

@@ -9,7 +9,7 @@ import Glibc
 import Darwin
 #endif
 
-@Suite("The breaker state file: locked read-modify-write, atomic replacement", .timeLimit(.minutes(2)))
+@Suite("The breaker state file: locked read-modify-write, atomic replacement", .timeLimit(.minutes(5)))
 struct BreakerFileTests {
     let scratch: Scratch
     let configuration = CircuitBreakerConfiguration.default

@@ -23,7 +23,7 @@ final class SettableWallClock: Sendable {
     }
 }
 
-@Suite("The --breaker gate, in process", .timeLimit(.minutes(1)))
+@Suite("The --breaker gate, in process", .timeLimit(.minutes(5)))
 struct BreakerGateTests {
     let scratch: Scratch
     let clock = SettableWallClock()

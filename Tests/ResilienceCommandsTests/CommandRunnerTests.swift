@@ -11,7 +11,7 @@ import Darwin
 #endif
 
 /// The engine of `resilience run`, in process: real `sh` commands, waits on virtual time.
-@Suite("The command runner", .timeLimit(.minutes(1)))
+@Suite("The command runner", .timeLimit(.minutes(5)))
 struct CommandRunnerTests {
     let scratch: Scratch
 

@@ -11,7 +11,7 @@ import Darwin
 
 /// `resilience run`, end to end: the real binary running real `sh -c` scripts that count their
 /// invocations in a temporary directory.
-@Suite("resilience run (the real binary)", .timeLimit(.minutes(2)))
+@Suite("resilience run (the real binary)", .timeLimit(.minutes(5)))
 struct RunCommandTests {
     let scratch: Scratch
 

@@ -2,7 +2,7 @@ import Resilience
 import ResilienceTestKit
 import Testing
 
-@Suite("Manual clock", .timeLimit(.minutes(1)))
+@Suite("Manual clock", .timeLimit(.minutes(5)))
 struct ManualClockTests {
     @Test("time moves only when advanced")
     func advancing() {
@@ -118,7 +118,7 @@ final class WakeLog: Sendable {
     }
 }
 
-@Suite("Manual clock stepping", .timeLimit(.minutes(1)))
+@Suite("Manual clock stepping", .timeLimit(.minutes(5)))
 struct ManualClockSteppingTests {
     @Test("advance(toSleeperDeadline:) waits for a sleeper with that deadline, then moves time to it")
     func stepToDeadline() async throws {

@@ -2,7 +2,7 @@ import Resilience
 import ResilienceTestKit
 import Testing
 
-@Suite("Pipelines", .timeLimit(.minutes(1)))
+@Suite("Pipelines", .timeLimit(.minutes(5)))
 struct ResiliencePipelineTests {
     let timeoutError = CategorizedError.timeout
 

@@ -3,7 +3,7 @@ import Resilience
 import ResilienceTestKit
 import Testing
 
-@Suite("The retry loop", .timeLimit(.minutes(1)))
+@Suite("The retry loop", .timeLimit(.minutes(5)))
 struct RetryTests {
     let timeout = CategorizedError.timeout
 

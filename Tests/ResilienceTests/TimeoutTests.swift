@@ -3,7 +3,7 @@ import Resilience
 import ResilienceTestKit
 import Testing
 
-@Suite("Timeouts", .timeLimit(.minutes(1)))
+@Suite("Timeouts", .timeLimit(.minutes(5)))
 struct TimeoutTests {
     @Test("an operation that outlives the limit is cancelled and a TimeoutError thrown")
     func expiry() async throws {

@@ -2,7 +2,7 @@ import Resilience
 import ResilienceTestKit
 import Testing
 
-@Suite("Circuit breaker under concurrency", .timeLimit(.minutes(2)))
+@Suite("Circuit breaker under concurrency", .timeLimit(.minutes(5)))
 struct CircuitBreakerConcurrencyTests {
     /// Opens `breaker` with one failure and moves `clock` past the break.
     func openAndWait(_ breaker: CircuitBreaker<ManualClock>, _ clock: ManualClock) async throws {

@@ -2,7 +2,7 @@ import Resilience
 import ResilienceTestKit
 import Testing
 
-@Suite("Circuit breakers and fallbacks in pipelines", .timeLimit(.minutes(1)))
+@Suite("Circuit breakers and fallbacks in pipelines", .timeLimit(.minutes(5)))
 struct CircuitBreakerPipelineTests {
     @Test("the receipt pipeline: fallback outermost, retry outside the breaker; events carry the pipeline's name")
     func receiptPipeline() async throws {

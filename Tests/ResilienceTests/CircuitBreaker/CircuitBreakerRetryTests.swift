@@ -3,7 +3,7 @@ import Resilience
 import ResilienceTestKit
 import Testing
 
-@Suite("Circuit breaker inside a retry loop", .timeLimit(.minutes(1)))
+@Suite("Circuit breaker inside a retry loop", .timeLimit(.minutes(5)))
 struct CircuitBreakerRetryTests {
     @Test("each attempt is a call the breaker counts; once it opens, the rejection is not retried")
     func rejectionNotRetried() async throws {

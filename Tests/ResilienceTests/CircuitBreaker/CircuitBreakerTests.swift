@@ -26,7 +26,7 @@ func makeBreaker(
     )
 }
 
-@Suite("Circuit breaker", .timeLimit(.minutes(1)))
+@Suite("Circuit breaker", .timeLimit(.minutes(5)))
 struct CircuitBreakerTests {
     @Test("the guide's check: with a threshold of 2 the third call is rejected with the open-circuit error")
     func guideVerification() async throws {

@@ -3,7 +3,7 @@ import Resilience
 import ResilienceTestKit
 import Testing
 
-@Suite("Fallback", .timeLimit(.minutes(1)))
+@Suite("Fallback", .timeLimit(.minutes(5)))
 struct FallbackTests {
     @Test("when the OCR breaker is open, local OCR runs instead (the guide's receipt pipeline), and sees why")
     func fallbackOnRejection() async throws {
