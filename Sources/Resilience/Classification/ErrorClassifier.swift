@@ -152,8 +152,9 @@ public struct ErrorClassifier: Sendable {
         guard depth <= wrappingDepthLimit else { return false }
         for child in mirror.children.prefix(wrappingBreadthLimit) {
             if let inner = child.value as? any Error {
-                if isDirectCancellation(inner, facts: ErrorTypeFacts.of(inner)) { return true }
-                if wrapsCancellation(Mirror(reflecting: inner), depth: depth + 1) { return true }
+                let facts = ErrorTypeFacts.of(inner)
+                if isDirectCancellation(inner, facts: facts) { return true }
+                if !facts.wrapsNoError && wrapsCancellation(Mirror(reflecting: inner), depth: depth + 1) { return true }
                 continue
             }
             let childMirror = Mirror(reflecting: child.value)
