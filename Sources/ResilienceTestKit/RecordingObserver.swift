@@ -25,46 +25,42 @@ public final class RecordingObserver: ResilienceObserver {
         recorded.withLock { $0 }
     }
 
-    /// The delays of every ``ResilienceEvent/Kind/retryScheduled(attempt:delay:error:classification:)`` event, in order.
+    /// The kinds of every event so far, in order.
+    public var kinds: [ResilienceEvent.Kind] {
+        events.map(\.kind)
+    }
+
+    /// The delays of every ``ResilienceEvent/Kind/retryScheduled`` event, in order.
     public var scheduledDelays: [Duration] {
-        events.compactMap { event in
-            if case .retryScheduled(_, let delay, _, _) = event.kind { return delay }
-            return nil
-        }
+        events.compactMap { $0.kind == .retryScheduled ? $0.delay : nil }
     }
 
-    /// The reasons of every ``ResilienceEvent/Kind/retriesEnded(attempts:reason:error:)`` event, in order.
+    /// The reasons of every ``ResilienceEvent/Kind/retriesEnded`` event, in order.
     public var stopReasons: [RetryStopReason] {
-        events.compactMap { event in
-            if case .retriesEnded(_, let reason, _) = event.kind { return reason }
-            return nil
-        }
+        events.compactMap(\.stopReason)
     }
 
-    /// The changes of state of every ``ResilienceEvent/Kind/circuitStateChanged(from:to:reason:)`` event, in order.
+    /// The changes of state of every ``ResilienceEvent/Kind/circuitStateChanged`` event, in order.
     public var circuitTransitions: [CircuitBreakerTransition] {
-        events.compactMap { event in
-            if case .circuitStateChanged(let from, let to, let reason) = event.kind {
-                return CircuitBreakerTransition(from: from, to: to, reason: reason)
-            }
-            return nil
-        }
+        events.compactMap(\.transition)
     }
 
-    /// The states that refused calls, one per ``ResilienceEvent/Kind/callRejected(state:retryAfter:)`` event, in order.
+    /// The states that refused calls, one per ``ResilienceEvent/Kind/callRejected`` event, in order.
     public var rejectedStates: [CircuitState] {
-        events.compactMap { event in
-            if case .callRejected(let state, _) = event.kind { return state }
-            return nil
-        }
+        events.compactMap(\.circuitState)
     }
 
-    /// The reasons of every ``ResilienceEvent/Kind/fallbackUsed(reason:)`` event, in order.
+    /// The reasons of every ``ResilienceEvent/Kind/fallbackUsed`` event, in order.
     public var fallbackReasons: [FallbackReason] {
-        events.compactMap { event in
-            if case .fallbackUsed(let reason) = event.kind { return reason }
-            return nil
-        }
+        events.compactMap(\.fallbackReason)
+    }
+
+    /// The events of one kind, in order.
+    ///
+    /// - Parameter kind: The kind.
+    /// - Returns: The events of that kind.
+    public func events(_ kind: ResilienceEvent.Kind) -> [ResilienceEvent] {
+        events.filter { $0.kind == kind }
     }
 
     /// Forgets every event recorded so far.

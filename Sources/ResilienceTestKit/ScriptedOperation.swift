@@ -13,12 +13,21 @@ import Resilience
 /// #expect(flaky.callCount == 3)
 /// ```
 public final class ScriptedOperation<Value: Sendable>: Sendable {
-    /// One call's outcome.
-    public enum Step: Sendable {
-        /// The call throws the error.
-        case fail(any Error)
-        /// The call returns the value.
-        case succeed(Value)
+    /// One call's outcome: ``fail(_:)`` or ``succeed(_:)``.
+    ///
+    /// A struct rather than an enum, so kinds of step can be added without breaking scripts.
+    public struct Step: Sendable {
+        fileprivate let outcome: Result<Value, any Error>
+
+        /// The call throws `error`.
+        ///
+        /// - Parameter error: The error.
+        public static func fail(_ error: any Error) -> Step { Step(outcome: .failure(error)) }
+
+        /// The call returns `value`.
+        ///
+        /// - Parameter value: The value.
+        public static func succeed(_ value: Value) -> Step { Step(outcome: .success(value)) }
     }
 
     private struct State {
@@ -70,10 +79,7 @@ public final class ScriptedOperation<Value: Sendable>: Sendable {
             return state.callCount - 1
         }
         guard let last = steps.last else { throw EmptyScriptError() }
-        switch index < steps.count ? steps[index] : last {
-        case .fail(let error): throw error
-        case .succeed(let value): return value
-        }
+        return try (index < steps.count ? steps[index] : last).outcome.get()
     }
 
     /// Calls the operation: takes the next step of the script.

@@ -207,7 +207,7 @@ struct BreakerFileTests {
                     // a patient one, since a slow disk's fsync under the lock is not under test.
                     try BreakerFile(path: path, lockTimeout: .seconds(600)).update { state in
                         state?.modify(at: wall(1)) { machine in
-                            guard case .granted(let permit, _) = machine.acquire(at: wall(1), configuration: configuration) else { return }
+                            guard let permit = (machine.acquire(at: wall(1), configuration: configuration)).permit else { return }
                             _ = machine.record(.failure, for: permit, at: wall(1), configuration: configuration)
                         }
                     }

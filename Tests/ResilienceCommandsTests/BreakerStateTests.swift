@@ -21,7 +21,7 @@ struct BreakerStateTests {
         var state = BreakerState(configuration: configuration, now: wall(0))
         for _ in 0..<2 {
             state.modify(at: wall(0)) { machine in
-                guard case .granted(let permit, _) = machine.acquire(at: wall(0), configuration: configuration) else { return }
+                guard let permit = (machine.acquire(at: wall(0), configuration: configuration)).permit else { return }
                 _ = machine.record(.failure, for: permit, at: wall(0), configuration: configuration)
             }
         }
@@ -112,7 +112,11 @@ struct BreakerStateTests {
         let beforeEnd = state.modify(at: wall(step + 59)) { $0.acquire(at: wall(step + 59), configuration: configuration) }
         #expect(beforeEnd == .rejected(state: .open, retryAfter: .seconds(1)))
         let probe = state.modify(at: wall(step + 60)) { $0.acquire(at: wall(step + 60), configuration: configuration) }
-        guard case .granted(let permit, let transition) = probe else {
+        let acquired = probe
+
+        let transition = acquired.transition
+
+        guard let permit = acquired.permit else {
             Issue.record("expected a probe, got \(probe)")
             return
         }
@@ -129,8 +133,8 @@ struct BreakerStateTests {
         #expect(rejected == .rejected(state: .open, retryAfter: .seconds(60)))
         // Forward steps are time passing, as they should be.
         let forward = state.modify(at: wall(55)) { $0.acquire(at: wall(55), configuration: configuration) }
-        if case .granted(_, let transition) = forward {
-            #expect(transition?.to == .halfOpen)
+        if forward.isGranted {
+            #expect(forward.transition?.to == .halfOpen)
         } else {
             Issue.record("expected a probe 60 s after the step back, got \(forward)")
         }
@@ -141,11 +145,10 @@ struct BreakerStateTests {
         var state = openState()
         let now = WallClock.Instant(nanosecondsSinceEpoch: nanoseconds)
         let acquisition = state.modify(at: now) { $0.acquire(at: now, configuration: configuration) }
-        switch acquisition {
-        case .granted(let permit, _):
+        if let permit = acquisition.permit {
             _ = state.modify(at: now) { $0.record(.failure, for: permit, at: now, configuration: configuration) }
-        case .rejected(_, let retryAfter):
-            #expect((retryAfter ?? .zero) <= .seconds(60))
+        } else {
+            #expect((acquisition.retryAfter ?? .zero) <= .seconds(60))
         }
         _ = state.machine.snapshot(at: now, configuration: configuration)
     }

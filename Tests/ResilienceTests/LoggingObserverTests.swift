@@ -51,14 +51,16 @@ struct LoggingObserverTests {
         #expect(entries.map(\.level) == [.warning, .error])
         #expect(
             entries.map(\.message) == [
-                "Attempt 1 failed, retrying in 1.5 s", "Giving up after 2 attempt(s): attemptsExhausted",
+                "Attempt 1 failed (timeout), retrying in 1.5 s", "Giving up after 2 attempts: attemptsExhausted",
             ])
         #expect(entries[0].metadata["resilience.strategy"] == "retry")
         #expect(entries[0].metadata["resilience.attempt"] == "1")
         #expect(entries[0].metadata["resilience.delay_seconds"] == "1.5")
         #expect(entries[0].metadata["resilience.category"] == "timeout")
         #expect(entries[0].metadata["resilience.error"] == "timed out after 5.0 seconds")
-        #expect(entries[1].metadata["resilience.reason"] == "attemptsExhausted")
+        #expect(entries[1].metadata["resilience.stop_reason"] == "attemptsExhausted")
+        #expect(entries.map { $0.metadata["resilience.event"] } == ["retryScheduled", "retriesEnded"])
+        #expect(entries[0].metadata["resilience.error_type"] == "Resilience.TimeoutError")
     }
 
     @Test("levels are configurable, and failed attempts can be logged too")

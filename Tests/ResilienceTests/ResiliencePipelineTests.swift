@@ -173,7 +173,7 @@ struct ResiliencePipelineTests {
         call.cancel()
         await #expect(throws: CancellationError.self) { try await call.value }
         #expect(calls.value == 0)
-        #expect(throws: ConfigurationError.self) { try RandomInitialDelay(upTo: .seconds(-1), clock: clock) }
+        #expect(throws: ConfigurationError.self) { try RandomInitialDelay(upTo: .seconds(-1), clock: clock).validate() }
     }
 
     @Test("one pipeline of fallback, retry, breaker and timeout serves 1,000 concurrent tasks, counts exact")

@@ -96,20 +96,35 @@ struct TimeoutTests {
     )
     func invalid(limit: Duration) {
         #expect {
-            try Timeout(limit, clock: ManualClock())
+            try Timeout(limit, clock: ManualClock()).validate()
         } throws: { error in
             (error as? ConfigurationError)?.field == "timeout"
         }
     }
 
-    @Test("an already-cancelled caller's operation sees the cancellation")
+    @Test("a limit that is not positive expires at once; one beyond 292 years counts as that")
+    func totalLimits() async throws {
+        let clock = ManualClock()
+        for limit in [Duration.zero, .seconds(-1)] {
+            let timeout = Timeout(limit, clock: clock)
+            await #expect(throws: TimeoutError.self) {
+                try await timeout.execute { try await clock.sleep(for: .seconds(1)) }
+            }
+        }
+        let huge = Timeout(.seconds(Int64.max), clock: clock)
+        #expect(try await huge.execute { 7 } == 7)
+    }
+
+    @Test("an already-cancelled caller gets CancellationError and the operation never runs")
     func cancelledCaller() async throws {
-        let timeout = try Timeout(.seconds(5), clock: ManualClock())
-        let sawCancellation = try await Task {
+        let timeout = Timeout(.seconds(5), clock: ManualClock())
+        let ran = Counter()
+        let task = Task {
             withUnsafeCurrentTask { $0?.cancel() }
-            return try await timeout.execute { Task.isCancelled }
-        }.value
-        #expect(sawCancellation)
+            return try await timeout.execute { ran.increment() }
+        }
+        await #expect(throws: CancellationError.self) { try await task.value }
+        #expect(ran.value == 0)
     }
 
     @Test("the operation keeps the caller's task-executor preference across suspensions")

@@ -11,8 +11,9 @@
 /// | ``equal`` | `d/2` + uniform in `0..<d/2` |
 /// | ``decorrelated`` | `min(cap, uniform in base..<3 × previous)`, ignoring `d`; `previous` starts at `base` |
 /// | ``proportional(_:)`` | `d + uniform in 0..<fraction × d`: the guide's "add 0–50 %" |
+/// | ``symmetric(_:)`` | uniform in `d − fraction × d ..< d + fraction × d` (Polly, Failsafe: "± 25 %") |
 ///
-/// The cap holds after jitter. Where `d + fraction × d` would pass the cap, proportional jitter draws
+/// The cap holds after jitter, and so does an exponential schedule's ``Backoff/minDelay``. Where `d + fraction × d` would pass the cap, proportional jitter draws
 /// from the same width just under it (`cap − fraction × d ..< cap`), so that clients waiting at the cap
 /// still spread out instead of all retrying at exactly the cap. Draws come from the injected `RandomNumberGenerator`, mapped to
 /// fractions by the library itself, so a seeded generator gives the same delays on every platform.
@@ -23,6 +24,7 @@ public struct Jitter: Hashable, Sendable {
     enum Kind: Hashable, Sendable {
         case none, full, equal, decorrelated
         case proportional(Double)
+        case symmetric(Double)
     }
 
     @usableFromInline
@@ -48,6 +50,15 @@ public struct Jitter: Hashable, Sendable {
     /// - Parameter fraction: The largest share of the delay to add, in `0...1`.
     public static func proportional(_ fraction: Double) -> Jitter {
         Jitter(kind: .proportional(fraction))
+    }
+
+    /// The delay, give or take up to `fraction × d`: uniform in `d − fraction × d ..< d + fraction × d`,
+    /// then within the schedule's cap (Polly's and Failsafe's jitter factor: `.symmetric(0.25)` is
+    /// "± 25 %").
+    ///
+    /// - Parameter fraction: The largest share of the delay to add or take away, in `0...1`.
+    public static func symmetric(_ fraction: Double) -> Jitter {
+        Jitter(kind: .symmetric(fraction))
     }
 
     /// Applies the jitter to one nominal delay.
@@ -86,17 +97,24 @@ public struct Jitter: Hashable, Sendable {
             let spread = Duration.clampedNanoseconds(Double(nominal) * min(max(fraction, 0), 1)).saturatingNanoseconds
             let upper = min(nominal.saturatingAdd(spread), cap)
             jittered = generator.nextNanoseconds(from: max(upper - spread, 0), upTo: upper)
+        case .symmetric(let fraction):
+            let spread = Duration.clampedNanoseconds(Double(nominal) * min(max(fraction, 0), 1)).saturatingNanoseconds
+            jittered = generator.nextNanoseconds(from: nominal - spread, upTo: nominal.saturatingAdd(spread))
         }
-        return .nanoseconds(min(jittered, cap))
+        let floor = min(backoff.minDelay?.saturatingNanoseconds ?? 0, cap)
+        return .nanoseconds(max(min(jittered, cap), floor))
     }
 
     /// Checks the jitter's parameters.
     ///
-    /// - Throws: ``ConfigurationError`` naming `fraction` when a proportional fraction is outside `0...1`
-    ///   or not a number.
+    /// - Throws: ``ConfigurationError`` naming `fraction` when a proportional or symmetric fraction is
+    ///   outside `0...1` or not a number.
     public func validate() throws(ConfigurationError) {
-        if case .proportional(let fraction) = kind, !(0...1).contains(fraction) {
-            throw .invalid("fraction", "must be in 0...1, got \(fraction)")
+        switch kind {
+        case .proportional(let fraction), .symmetric(let fraction):
+            guard (0...1).contains(fraction) else { throw .invalid("fraction", "must be in 0...1, got \(fraction)") }
+        case .none, .full, .equal, .decorrelated:
+            break
         }
     }
 }
@@ -110,6 +128,7 @@ extension Jitter: CustomStringConvertible {
         case .equal: "equal"
         case .decorrelated: "decorrelated"
         case .proportional(let fraction): "proportional(\(fraction))"
+        case .symmetric(let fraction): "symmetric(\(fraction))"
         }
     }
 }

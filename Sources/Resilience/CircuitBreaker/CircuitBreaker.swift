@@ -115,6 +115,7 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
     /// - Parameter operation: The call to the downstream, run in the caller's isolation.
     /// - Returns: The operation's value.
     /// - Throws: ``CircuitOpenError`` when the circuit refuses the call (the operation does not run);
+    ///   `CancellationError` when the calling task is already cancelled (nor does it run then);
     ///   otherwise the operation's error, unchanged.
     @inlinable @inline(__always)
     nonisolated(nonsending) public func execute<Result>(
@@ -140,6 +141,8 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
         classifyingResult classifyResult: (Result) -> ErrorClassification?,
         _ operation: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
+        // A caller cancelled before the call gets CancellationError; the operation never runs.
+        try Task.checkCancellation()
         let permit = try admit()
         let value: Result
         do {
@@ -193,7 +196,7 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
             if let transition { report(transition) }
             return permit
         case .rejected(let state, let retryAfter):
-            observer?.observe(ResilienceEvent(strategy: name, kind: .callRejected(state: state, retryAfter: retryAfter)))
+            observer?.observe(.callRejected(strategy: name, state: state, retryAfter: retryAfter))
             throw CircuitOpenError(breakerName: name, state: state, retryAfter: retryAfter)
         }
     }
@@ -225,15 +228,58 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
         origin.duration(to: clock.now)
     }
 
-    /// Tells the observer about a change of state.
+    /// Tells the observer about a change of state, and starts the wait for the end of a break when the
+    /// circuit half-opens on its own.
     @usableFromInline
     func report(_ transition: CircuitBreakerTransition) {
-        observer?.observe(
-            ResilienceEvent(
-                strategy: name,
-                kind: .circuitStateChanged(from: transition.from, to: transition.to, reason: transition.reason)
-            )
-        )
+        observer?.observe(.circuitStateChanged(strategy: name, transition: transition))
+        if transition.to == .open, configuration.halfOpensAutomatically { scheduleHalfOpen() }
+    }
+
+    /// Starts a task that half-opens the circuit when its break ends (replacing any earlier one).
+    ///
+    /// The task holds the breaker's state weakly: a breaker that is no longer used does not live on
+    /// until its break ends, and the task then ends without effect.
+    private func scheduleHalfOpen() {
+        let snapshot = snapshot()
+        guard snapshot.state == .open, let wait = snapshot.timeUntilHalfOpen else { return }
+        let (clock, origin, configuration, observer, name) = (clock, origin, configuration, observer, name)
+        let state = WeakStorage(storage)
+        let task = Task {
+            var wait = wait
+            while true {
+                do {
+                    try await clock.sleep(until: clock.now.advanced(by: wait), tolerance: nil)
+                } catch {
+                    return  // replaced by a later opening, or the breaker went away
+                }
+                let now = origin.duration(to: clock.now)
+                // Half-open if the break has ended; if the circuit opened again meanwhile, wait for
+                // the new break's end; otherwise there is nothing left to do.
+                guard
+                    let next = state.value?.machine.withLock({ machine -> HalfOpenStep in
+                        if let transition = machine.halfOpenIfDue(at: now, configuration: configuration) {
+                            return .halfOpened(transition)
+                        }
+                        let remaining = machine.snapshot(at: now, configuration: configuration).timeUntilHalfOpen
+                        return remaining.map { .wait($0) } ?? .done
+                    })
+                else { return }
+                switch next {
+                case .halfOpened(let transition):
+                    observer?.observe(.circuitStateChanged(strategy: name, transition: transition))
+                    return
+                case .wait(let remaining):
+                    wait = remaining
+                case .done:
+                    return
+                }
+            }
+        }
+        storage.halfOpenTimer.withLock { timer in
+            timer?.cancel()
+            timer = task
+        }
     }
 
     // MARK: - Reading and manual control
@@ -311,7 +357,7 @@ extension CircuitBreaker where ClockType == ContinuousClock {
     }
 }
 
-extension CircuitBreaker: ResilienceStrategy {
+extension CircuitBreaker: ResilienceStrategy, ResultClassifyingStrategy {
     /// The breaker's name, such as `circuit-breaker(ocr)`.
     public var description: String {
         "circuit-breaker(\(name))"
@@ -335,7 +381,30 @@ final class CircuitBreakerStorage: Sendable {
     @usableFromInline
     let machine: AnnotatedMutex<CircuitBreakerCore>
 
+    /// The task that half-opens the circuit when its break ends, when it does so on its own.
+    let halfOpenTimer = AnnotatedMutex<Task<Void, Never>?>(nil)
+
     init(_ core: CircuitBreakerCore) {
         machine = AnnotatedMutex(core)
+    }
+
+    deinit {
+        halfOpenTimer.withLock { $0?.cancel() }
+    }
+}
+
+/// What the task that half-opens a circuit does after waking.
+private enum HalfOpenStep: Sendable {
+    case halfOpened(CircuitBreakerTransition)
+    case wait(Duration)
+    case done
+}
+
+/// A weak reference to a breaker's state, for the task that half-opens it.
+private final class WeakStorage: Sendable {
+    weak let value: CircuitBreakerStorage?
+
+    init(_ value: CircuitBreakerStorage) {
+        self.value = value
     }
 }

@@ -9,7 +9,8 @@
 ///   "minimumThroughput": 20,
 ///   "breakDuration": { "type": "exponential", "initialDelay": 30, "multiplier": 2, "maxDelay": 300 },
 ///   "maxConcurrentProbes": 1,
-///   "successesToClose": 2,
+///   "halfOpenRule": { "successes": 2 },
+///   "halfOpensAutomatically": false,
 ///   "probeTimeout": 60,
 ///   "failureCategories": ["timeout", "connectionFailure", "ioFailure", "transient", "rateLimited"]
 /// }
@@ -19,14 +20,18 @@
 /// `null` switches an optional rule off (`"consecutiveFailureThreshold": null`, `"probeTimeout": null`).
 /// Durations are seconds. `slidingWindow` is `{ "type": "count", "size": 100 }` or
 /// `{ "type": "time", "duration": 60, "buckets": 10 }`; `slowCalls` without `rateThreshold` counts slow
-/// calls as failures; `breakDuration` is a ``Backoff`` as in ``RetryPolicy``'s JSON.
+/// calls as failures; `breakDuration` is a ``Backoff`` as in ``RetryPolicy``'s JSON. `halfOpenRule` is
+/// `{ "successes": 2 }` (``HalfOpenRule/consecutiveSuccesses(_:)``) or
+/// `{ "failureRate": 0.5, "probes": 10 }` (``HalfOpenRule/failureRate(_:overProbes:)``); the older
+/// `"successesToClose": 2` means `{ "successes": 2 }`.
 ///
 /// Decoding fails with a ``ConfigurationError`` naming the field, with its full path, for an invalid
 /// value, a value of the wrong type or an unknown field; never with a crash.
 extension CircuitBreakerConfiguration: Codable {
     private static let fieldNames: Set<String> = [
         "consecutiveFailureThreshold", "failureRateThreshold", "slowCalls", "slidingWindow", "minimumThroughput",
-        "breakDuration", "maxConcurrentProbes", "successesToClose", "probeTimeout", "failureCategories",
+        "breakDuration", "maxConcurrentProbes", "halfOpenRule", "successesToClose", "halfOpensAutomatically",
+        "probeTimeout", "failureCategories",
     ]
 
     /// Decodes and validates a configuration.
@@ -51,6 +56,16 @@ extension CircuitBreakerConfiguration: Codable {
         }
         let probes = try fields.decodeIfPresent(Int.self, "maxConcurrentProbes", expected: "a whole number")
         let successes = try fields.decodeIfPresent(Int.self, "successesToClose", expected: "a whole number")
+        var halfOpenRule = try fields.nestedDecoder("halfOpenRule").map { decoder throws(ConfigurationError) in
+            try HalfOpenRule(decoding: decoder, path: fields.fieldPath("halfOpenRule"))
+        }
+        if let successes {
+            guard halfOpenRule == nil else {
+                throw ConfigurationError.invalid(fields.fieldPath("successesToClose"), "must not be given with halfOpenRule")
+            }
+            halfOpenRule = .consecutiveSuccesses(successes)
+        }
+        let automatic = try fields.decodeIfPresent(Bool.self, "halfOpensAutomatically", expected: "true or false")
         let probeTimeout = try fields.decodeSecondsIfPresent("probeTimeout")
         var categories = base.failureCategories
         if let names = try fields.decodeIfPresent([String].self, "failureCategories", expected: "a list of category names") {
@@ -66,7 +81,7 @@ extension CircuitBreakerConfiguration: Codable {
             }
         }
 
-        do {
+        do throws(ConfigurationError) {
             try self.init(
                 consecutiveFailureThreshold: fields.contains("consecutiveFailureThreshold")
                     ? consecutive : base.consecutiveFailureThreshold,
@@ -76,7 +91,8 @@ extension CircuitBreakerConfiguration: Codable {
                 minimumThroughput: minimumThroughput ?? base.minimumThroughput,
                 breakDuration: breakDuration ?? base.breakDuration,
                 maxConcurrentProbes: probes ?? base.maxConcurrentProbes,
-                successesToClose: successes ?? base.successesToClose,
+                halfOpenRule: halfOpenRule ?? base.halfOpenRule,
+                halfOpensAutomatically: automatic ?? base.halfOpensAutomatically,
                 probeTimeout: fields.contains("probeTimeout") ? probeTimeout : base.probeTimeout,
                 failureCategories: categories
             )
@@ -95,7 +111,8 @@ extension CircuitBreakerConfiguration: Codable {
         try container.encode(minimumThroughput, forKey: FieldKey("minimumThroughput"))
         try container.encode(breakDuration, forKey: FieldKey("breakDuration"))
         try container.encode(maxConcurrentProbes, forKey: FieldKey("maxConcurrentProbes"))
-        try container.encode(successesToClose, forKey: FieldKey("successesToClose"))
+        try container.encode(halfOpenRule, forKey: FieldKey("halfOpenRule"))
+        try container.encode(halfOpensAutomatically, forKey: FieldKey("halfOpensAutomatically"))
         try container.encode(probeTimeout?.inSeconds, forKey: FieldKey("probeTimeout"))
         try container.encode(failureCategories.map(\.name).sorted(), forKey: FieldKey("failureCategories"))
     }
@@ -162,5 +179,41 @@ extension SlowCallRule: Codable {
         var container = encoder.container(keyedBy: FieldKey.self)
         try container.encode(threshold.inSeconds, forKey: FieldKey("threshold"))
         try container.encodeIfPresent(rateThreshold, forKey: FieldKey("rateThreshold"))
+    }
+}
+
+extension HalfOpenRule: Codable {
+    /// Decodes `{ "successes": 2 }` or `{ "failureRate": 0.5, "probes": 10 }`.
+    ///
+    /// - Throws: ``ConfigurationError`` naming the offending field.
+    public init(from decoder: any Decoder) throws {
+        try self.init(decoding: decoder, path: dottedPath(decoder.codingPath))
+    }
+
+    init(decoding decoder: any Decoder, path: String) throws(ConfigurationError) {
+        let fields = try ConfigurationFields(decoder, allowed: ["successes", "failureRate", "probes"], path: path)
+        if let successes = try fields.decodeIfPresent(Int.self, "successes", expected: "a whole number") {
+            guard !fields.contains("failureRate"), !fields.contains("probes") else {
+                throw ConfigurationError.invalid(fields.fieldPath("successes"), "must not be given with failureRate or probes")
+            }
+            self = .consecutiveSuccesses(successes)
+        } else if let threshold = try fields.decodeIfPresent(Double.self, "failureRate", expected: "a number") {
+            self = .failureRate(threshold, overProbes: try fields.decode(Int.self, "probes", expected: "a whole number"))
+        } else {
+            throw ConfigurationError.invalid(path.isEmpty ? "successes" : "\(path).successes", "or failureRate (with probes) is required")
+        }
+        do { try validate() } catch { throw path.isEmpty ? error : error.nested(under: path) }
+    }
+
+    /// Encodes `{ "successes": n }` or `{ "failureRate": t, "probes": n }`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: FieldKey.self)
+        switch kind {
+        case .consecutiveSuccesses(let count):
+            try container.encode(count, forKey: FieldKey("successes"))
+        case .failureRate(let threshold, let probes):
+            try container.encode(threshold, forKey: FieldKey("failureRate"))
+            try container.encode(probes, forKey: FieldKey("probes"))
+        }
     }
 }

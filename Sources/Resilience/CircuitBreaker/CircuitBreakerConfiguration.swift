@@ -3,7 +3,10 @@
 ///
 /// A configuration is plain data (`Sendable`, `Hashable`, `Codable`), so it can be a constant, come
 /// from a configuration file, or be shared by many breakers. Its initialiser checks every field and
-/// throws a ``ConfigurationError`` naming the one that is wrong; decoding checks the same way.
+/// throws a ``ConfigurationError`` naming the one that is wrong; decoding and ``with(_:)`` check the
+/// same way. Every field can also be set directly (`var c = CircuitBreakerConfiguration.default;
+/// c.consecutiveFailureThreshold = 3`); ``validate()`` then checks the result, and a breaker given an
+/// unchecked configuration still never crashes: out-of-range values act as the nearest valid one.
 ///
 /// **Trip rules** (closed state), any of which opens the circuit:
 /// - ``consecutiveFailureThreshold`` failures in a row (the guide's `failure_threshold=5`); a success
@@ -16,17 +19,22 @@
 /// circuit closing in between, so `.exponential(initial: .seconds(30), maxDelay: .seconds(300))`
 /// doubles the break on every failed recovery, capped.
 ///
-/// **Half-open**: at most ``maxConcurrentProbes`` probe calls at once; ``successesToClose`` successful
-/// probes close the circuit, one failed probe opens it again. A probe permit not given back within
-/// ``probeTimeout`` is presumed lost (its holder hangs or, for a breaker whose state is shared
-/// between processes, died) and its slot is freed, so the circuit never sticks half-open.
+/// **Half-open**: at most ``maxConcurrentProbes`` probe calls at once, judged by the ``halfOpenRule``:
+/// by default one successful probe closes the circuit and one failed probe opens it again;
+/// ``HalfOpenRule/failureRate(_:overProbes:)`` judges a number of probes by their failure rate, as
+/// resilience4j does. A probe permit not given back within ``probeTimeout`` is presumed lost (its
+/// holder hangs or, for a breaker whose state is shared between processes, died) and its slot is
+/// freed, so the circuit never sticks half-open. With ``halfOpensAutomatically`` the circuit moves
+/// from open to half-open when the break ends, without waiting for a call (so a state gauge is
+/// right on a quiet service); otherwise the first call after the break does it.
 ///
 /// **What counts**: an error whose category is in ``failureCategories`` is a failure; any other error
 /// (permanent ones such as a 404, rejections by another strategy, cancellation) counts neither way.
 ///
 /// ```swift
-/// // The guide's breaker: open after 5 failures in a row, for 60 s.
+/// // The guide's breakers: open after 5 failures in a row for 60 s; after 3 for 120 s.
 /// let ocr = CircuitBreaker(name: "ocr", configuration: .default)
+/// let receipts = CircuitBreaker(name: "vision", configuration: .consecutiveFailures(3, breakDuration: .seconds(120)))
 ///
 /// // Open when half of the last minute's calls failed (at least 20 calls), for 30 s doubling to 5 min.
 /// let vision = CircuitBreaker(
@@ -42,40 +50,46 @@
 /// ```
 public struct CircuitBreakerConfiguration: Hashable, Sendable {
     /// Trip after this many failures in a row in the closed state, or `nil` for no such rule. At least 1.
-    public private(set) var consecutiveFailureThreshold: Int?
+    public var consecutiveFailureThreshold: Int?
 
     /// Trip when at least this share of the calls in the ``slidingWindow`` failed (`0 < rate ≤ 1`),
     /// or `nil` for no such rule.
-    public private(set) var failureRateThreshold: Double?
+    public var failureRateThreshold: Double?
 
     /// How slow calls count, or `nil` not to measure call durations.
-    public private(set) var slowCalls: SlowCallRule?
+    public var slowCalls: SlowCallRule?
 
     /// The recent calls that the rate rules look at. Also feeds ``CircuitBreakerSnapshot``'s counts.
-    public private(set) var slidingWindow: SlidingWindow
+    public var slidingWindow: SlidingWindow
 
     /// The fewest calls the ``slidingWindow`` must hold before a rate rule may trip, so three failures
     /// out of four calls at night do not open the circuit. At least 1; at most a count-based window's size.
-    public private(set) var minimumThroughput: Int
+    public var minimumThroughput: Int
 
     /// How long the circuit stays open: the schedule's delay for the number of openings in a row
     /// (1 for a trip from the closed state, 2 after the first failed recovery, …). Its first delay must
     /// be positive.
-    public private(set) var breakDuration: Backoff
+    public var breakDuration: Backoff
 
     /// The most probe calls admitted at once in the half-open state; others are rejected. At least 1.
-    public private(set) var maxConcurrentProbes: Int
+    public var maxConcurrentProbes: Int
 
-    /// How many successful probes close the circuit. At least 1.
-    public private(set) var successesToClose: Int
+    /// How the half-open state's probes decide between closing and opening again. Default: one
+    /// successful probe closes, one failed probe opens (``HalfOpenRule/consecutiveSuccesses(_:)`` of 1).
+    public var halfOpenRule: HalfOpenRule
+
+    /// Whether an open circuit moves to half-open on its own when the break ends, rather than on the
+    /// first call after it. Default: `false`. ``CircuitBreaker`` then waits on its clock in a
+    /// background task while the circuit is open.
+    public var halfOpensAutomatically: Bool
 
     /// How long a half-open probe may hold its permit before it is presumed lost and its slot freed, or
     /// `nil` never to expire probes. A late outcome of an expired probe is ignored. Positive.
-    public private(set) var probeTimeout: Duration?
+    public var probeTimeout: Duration?
 
     /// The error categories that count as failures; errors of other categories count neither way.
     /// Never ``ErrorCategory/cancellation``: a cancelled call says nothing about the downstream.
-    public private(set) var failureCategories: Set<ErrorCategory>
+    public var failureCategories: Set<ErrorCategory>
 
     /// The categories counted as failures by default: the transient ones (timeouts, connection and I/O
     /// failures, 5xx) and rate limits.
@@ -91,10 +105,28 @@ public struct CircuitBreakerConfiguration: Hashable, Sendable {
         minimumThroughput: 10,
         breakDuration: .constant(.seconds(60)),
         maxConcurrentProbes: 1,
-        successesToClose: 1,
+        halfOpenRule: .consecutiveSuccesses(1),
+        halfOpensAutomatically: false,
         probeTimeout: .seconds(60),
         failureCategories: defaultFailureCategories
     )
+
+    /// A breaker that opens after `threshold` failures in a row, for `breakDuration`, with the
+    /// ``default`` configuration's other values: the guide's `CircuitBreaker(failure_threshold=3,
+    /// recovery_timeout=120)` is `.consecutiveFailures(3, breakDuration: .seconds(120))`.
+    ///
+    /// Total: a threshold below 1 acts as 1, and a break below a nanosecond as a nanosecond.
+    ///
+    /// - Parameters:
+    ///   - threshold: Failures in a row that open the circuit.
+    ///   - breakDuration: How long it stays open.
+    /// - Returns: The configuration.
+    public static func consecutiveFailures(_ threshold: Int, breakDuration: Duration) -> CircuitBreakerConfiguration {
+        var configuration = CircuitBreakerConfiguration.default
+        configuration.consecutiveFailureThreshold = max(threshold, 1)
+        configuration.breakDuration = .constant(min(max(breakDuration, .nanoseconds(1)), .saturatedMaximum))
+        return configuration
+    }
 
     /// Creates a validated configuration.
     ///
@@ -106,7 +138,8 @@ public struct CircuitBreakerConfiguration: Hashable, Sendable {
     ///   - minimumThroughput: The fewest calls in the window before a rate rule may trip.
     ///   - breakDuration: How long the circuit stays open, by openings in a row.
     ///   - maxConcurrentProbes: The most probes at once when half-open.
-    ///   - successesToClose: How many successful probes close the circuit.
+    ///   - halfOpenRule: How the probes decide between closing and opening again.
+    ///   - halfOpensAutomatically: Whether the circuit half-opens on its own when the break ends.
     ///   - probeTimeout: When a probe's permit is presumed lost, or `nil` never.
     ///   - failureCategories: The error categories that count as failures.
     /// - Throws: ``ConfigurationError`` naming the invalid field, such as `failureRateThreshold`,
@@ -120,7 +153,8 @@ public struct CircuitBreakerConfiguration: Hashable, Sendable {
         minimumThroughput: Int = 10,
         breakDuration: Backoff = .constant(.seconds(60)),
         maxConcurrentProbes: Int = 1,
-        successesToClose: Int = 1,
+        halfOpenRule: HalfOpenRule = .consecutiveSuccesses(1),
+        halfOpensAutomatically: Bool = false,
         probeTimeout: Duration? = .seconds(60),
         failureCategories: Set<ErrorCategory> = CircuitBreakerConfiguration.defaultFailureCategories
     ) throws(ConfigurationError) {
@@ -132,7 +166,8 @@ public struct CircuitBreakerConfiguration: Hashable, Sendable {
             minimumThroughput: minimumThroughput,
             breakDuration: breakDuration,
             maxConcurrentProbes: maxConcurrentProbes,
-            successesToClose: successesToClose,
+            halfOpenRule: halfOpenRule,
+            halfOpensAutomatically: halfOpensAutomatically,
             probeTimeout: probeTimeout,
             failureCategories: failureCategories
         )
@@ -148,7 +183,8 @@ public struct CircuitBreakerConfiguration: Hashable, Sendable {
         minimumThroughput: Int,
         breakDuration: Backoff,
         maxConcurrentProbes: Int,
-        successesToClose: Int,
+        halfOpenRule: HalfOpenRule,
+        halfOpensAutomatically: Bool,
         probeTimeout: Duration?,
         failureCategories: Set<ErrorCategory>
     ) {
@@ -159,13 +195,37 @@ public struct CircuitBreakerConfiguration: Hashable, Sendable {
         self.minimumThroughput = minimumThroughput
         self.breakDuration = breakDuration
         self.maxConcurrentProbes = maxConcurrentProbes
-        self.successesToClose = successesToClose
+        self.halfOpenRule = halfOpenRule
+        self.halfOpensAutomatically = halfOpensAutomatically
         self.probeTimeout = probeTimeout
         self.failureCategories = failureCategories
     }
 
+    /// A copy with `changes` applied, then checked: the way to adjust a preset.
+    ///
+    /// ```swift
+    /// let vision = try CircuitBreakerConfiguration.default.with {
+    ///     $0.consecutiveFailureThreshold = 3
+    ///     $0.breakDuration = .constant(.seconds(120))
+    /// }
+    /// ```
+    ///
+    /// - Parameter changes: Sets the fields to change.
+    /// - Returns: The changed configuration.
+    /// - Throws: ``ConfigurationError`` naming the first invalid field.
+    public func with(_ changes: (inout CircuitBreakerConfiguration) -> Void) throws(ConfigurationError) -> CircuitBreakerConfiguration {
+        var copy = self
+        changes(&copy)
+        try copy.validate()
+        return copy
+    }
+
     /// Checks every field, throwing for the first invalid one.
-    func validate() throws(ConfigurationError) {
+    ///
+    /// - Throws: ``ConfigurationError`` naming the field, such as `failureRateThreshold`,
+    ///   `slidingWindow.size`, `minimumThroughput`, `breakDuration`, `halfOpenRule.probes` or
+    ///   `slowCalls.threshold`; also when no trip rule is set.
+    public func validate() throws(ConfigurationError) {
         if let consecutiveFailureThreshold, consecutiveFailureThreshold < 1 {
             throw .invalid("consecutiveFailureThreshold", "must be at least 1, got \(consecutiveFailureThreshold)")
         }
@@ -198,9 +258,7 @@ public struct CircuitBreakerConfiguration: Hashable, Sendable {
         guard maxConcurrentProbes >= 1 else {
             throw .invalid("maxConcurrentProbes", "must be at least 1, got \(maxConcurrentProbes)")
         }
-        guard successesToClose >= 1 else {
-            throw .invalid("successesToClose", "must be at least 1, got \(successesToClose)")
-        }
+        do { try halfOpenRule.validate() } catch { throw error.nested(under: "halfOpenRule") }
         if let probeTimeout, probeTimeout <= .zero {
             throw .invalid("probeTimeout", "must be positive, got \(probeTimeout)")
         }
@@ -271,7 +329,7 @@ extension CircuitBreakerConfiguration: CustomStringConvertible {
         }
         if let slowCalls { parts.append("\(slowCalls)") }
         parts.append("for \(breakDuration)")
-        parts.append("\(maxConcurrentProbes) probe(s), \(successesToClose) to close")
+        parts.append("\(maxConcurrentProbes) probe(s) at once, \(halfOpenRule)")
         return parts.joined(separator: ", ")
     }
 }

@@ -59,6 +59,12 @@ struct CircuitBreakerCore: Hashable, Sendable {
     /// Successful probes in the current half-open state.
     @usableFromInline
     private(set) var probeSuccesses = 0
+    /// Failed (or slow) probes in the current half-open state.
+    @usableFromInline
+    private(set) var probeFailures = 0
+    /// Calls rejected since the breaker was created (saturating).
+    @usableFromInline
+    private(set) var rejectedCalls: Int64 = 0
     /// Failures in a row in the closed (or disabled) state.
     @usableFromInline
     private(set) var consecutiveFailures = 0
@@ -101,19 +107,37 @@ struct CircuitBreakerCore: Hashable, Sendable {
             let grantedAt: Duration? = configuration.slowCalls == nil ? nil : now
             return .granted(Permit(generation: generation, probeID: 0, grantedAt: grantedAt, state: state), transition: nil)
         case .isolated:
-            return .rejected(state: .isolated, retryAfter: nil)
+            return reject(.isolated, retryAfter: nil)
         case .open:
             let until = openUntil ?? now
-            guard now >= until else { return .rejected(state: .open, retryAfter: until - now) }
+            guard now >= until else { return reject(.open, retryAfter: until - now) }
             let transition = enter(.halfOpen, reason: .breakElapsed, at: now, configuration: configuration)
             return .granted(grantProbe(at: now), transition: transition)
         case .halfOpen:
             expireProbes(at: now, configuration: configuration)
-            guard probes.count < configuration.maxConcurrentProbes else {
-                return .rejected(state: .halfOpen, retryAfter: nil)
+            // At most `maxConcurrentProbes` at once; under a failure-rate rule, no more than it has
+            // yet to judge.
+            let rule = configuration.halfOpenRule
+            let unjudged = rule.failureRateThreshold == nil ? Int.max : rule.probes - probeSuccesses - probeFailures
+            guard probes.count < max(configuration.maxConcurrentProbes, 1), probes.count < unjudged else {
+                return reject(.halfOpen, retryAfter: nil)
             }
             return .granted(grantProbe(at: now), transition: nil)
         }
+    }
+
+    /// A rejection, counted.
+    private mutating func reject(_ state: CircuitState, retryAfter: Duration?) -> Acquisition {
+        rejectedCalls = rejectedCalls.saturatingAdd(1)
+        return .rejected(state: state, retryAfter: retryAfter)
+    }
+
+    /// Moves an open circuit whose break has ended to half-open, without admitting a call: the
+    /// automatic transition of ``CircuitBreakerConfiguration/halfOpensAutomatically``.
+    @usableFromInline
+    mutating func halfOpenIfDue(at now: Duration, configuration: CircuitBreakerConfiguration) -> CircuitBreakerTransition? {
+        guard state == .open, now >= openUntil ?? now else { return nil }
+        return enter(.halfOpen, reason: .breakElapsed, at: now, configuration: configuration)
     }
 
     private mutating func grantProbe(at now: Duration) -> Permit {
@@ -177,16 +201,23 @@ struct CircuitBreakerCore: Hashable, Sendable {
         case .halfOpen:
             guard let index = probes.firstIndex(where: { $0.id == permit.probeID }) else { return nil }
             probes.remove(at: index)
-            switch outcome {
+            switch outcome.storage {
             case .ignored:
                 return nil
             case .failure:
-                return enter(.open, reason: .probeFailed, at: now, configuration: configuration)
+                probeFailures += 1
             case .success:
-                if slow { return enter(.open, reason: .slowProbe, at: now, configuration: configuration) }
-                probeSuccesses += 1
-                guard probeSuccesses >= configuration.successesToClose else { return nil }
+                if slow { probeFailures += 1 } else { probeSuccesses += 1 }
+            }
+            switch configuration.halfOpenRule.verdict(successes: probeSuccesses, failures: probeFailures) {
+            case true?:
                 return enter(.closed, reason: .probesSucceeded, at: now, configuration: configuration)
+            case false?:
+                let reason: CircuitBreakerTransition.Reason =
+                    outcome == .success && configuration.halfOpenRule.failureRateThreshold == nil ? .slowProbe : .probeFailed
+                return enter(.open, reason: reason, at: now, configuration: configuration)
+            case nil:
+                return nil
             }
         case .open, .isolated:
             return nil
@@ -259,6 +290,7 @@ struct CircuitBreakerCore: Hashable, Sendable {
         generation &+= 1
         probes.removeAll(keepingCapacity: true)
         probeSuccesses = 0
+        probeFailures = 0
         openUntil = nil
         switch newState.storage {
         case .open:
@@ -294,16 +326,18 @@ struct CircuitBreakerCore: Hashable, Sendable {
             consecutiveFailures: consecutiveFailures,
             probesInFlight: probesInFlight,
             probeSuccesses: probeSuccesses,
+            probeFailures: probeFailures,
             consecutiveOpenings: consecutiveOpenings,
-            timeUntilHalfOpen: state == .open ? max((openUntil ?? now) - now, .zero) : nil
+            timeUntilHalfOpen: state == .open ? max((openUntil ?? now) - now, .zero) : nil,
+            rejectedCalls: rejectedCalls
         )
     }
 }
 
 extension CircuitBreakerCore: Codable {
     private enum CodingKeys: String, CodingKey {
-        case state, generation, openUntil, probes, nextProbeID, probeSuccesses, consecutiveFailures
-        case consecutiveOpenings, window
+        case state, generation, openUntil, probes, nextProbeID, probeSuccesses, probeFailures, consecutiveFailures
+        case consecutiveOpenings, rejectedCalls, window
     }
 
     /// Decodes a saved state.
@@ -320,6 +354,8 @@ extension CircuitBreakerCore: Codable {
         probes = try container.decode([Probe].self, forKey: .probes)
         nextProbeID = max(try container.decode(UInt64.self, forKey: .nextProbeID), 1)
         probeSuccesses = try container.decode(Int.self, forKey: .probeSuccesses)
+        probeFailures = try container.decodeIfPresent(Int.self, forKey: .probeFailures) ?? 0
+        rejectedCalls = max(try container.decodeIfPresent(Int64.self, forKey: .rejectedCalls) ?? 0, 0)
         consecutiveFailures = try container.decode(Int.self, forKey: .consecutiveFailures)
         consecutiveOpenings = try container.decode(Int.self, forKey: .consecutiveOpenings)
         window = try container.decode(OutcomeWindow.self, forKey: .window)
@@ -332,7 +368,7 @@ extension CircuitBreakerCore: Codable {
             )
         }
         let countRange = 0...Int(Int32.max)
-        guard [probeSuccesses, consecutiveFailures, consecutiveOpenings].allSatisfy(countRange.contains) else {
+        guard [probeSuccesses, probeFailures, consecutiveFailures, consecutiveOpenings].allSatisfy(countRange.contains) else {
             throw DecodingError.dataCorrupted(
                 DecodingError.Context(codingPath: decoder.codingPath, debugDescription: "a count is negative or out of range")
             )
@@ -349,6 +385,8 @@ extension CircuitBreakerCore: Codable {
         try container.encode(probes, forKey: .probes)
         try container.encode(nextProbeID, forKey: .nextProbeID)
         try container.encode(probeSuccesses, forKey: .probeSuccesses)
+        try container.encode(probeFailures, forKey: .probeFailures)
+        try container.encode(rejectedCalls, forKey: .rejectedCalls)
         try container.encode(consecutiveFailures, forKey: .consecutiveFailures)
         try container.encode(consecutiveOpenings, forKey: .consecutiveOpenings)
         try container.encode(window, forKey: .window)

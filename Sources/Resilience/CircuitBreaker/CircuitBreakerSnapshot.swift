@@ -19,10 +19,14 @@ public struct CircuitBreakerSnapshot: Hashable, Sendable, CustomStringConvertibl
     public var probesInFlight: Int
     /// Successful probes so far in the half-open state.
     public var probeSuccesses: Int
+    /// Failed (or slow) probes so far in the half-open state.
+    public var probeFailures: Int
     /// Openings in a row without the circuit closing in between; indexes the break duration.
     public var consecutiveOpenings: Int
     /// How long until an open circuit may half-open; `nil` in the other states.
     public var timeUntilHalfOpen: Duration?
+    /// The calls the breaker rejected since it was created (or its state was), in every state.
+    public var rejectedCalls: Int64
 
     /// Creates a snapshot.
     ///
@@ -34,8 +38,10 @@ public struct CircuitBreakerSnapshot: Hashable, Sendable, CustomStringConvertibl
     ///   - consecutiveFailures: Failures in a row.
     ///   - probesInFlight: Probes holding a permit.
     ///   - probeSuccesses: Successful probes in the half-open state.
+    ///   - probeFailures: Failed probes in the half-open state.
     ///   - consecutiveOpenings: Openings in a row.
     ///   - timeUntilHalfOpen: How long until an open circuit may half-open.
+    ///   - rejectedCalls: The calls rejected so far.
     public init(
         state: CircuitState,
         calls: Int = 0,
@@ -44,8 +50,10 @@ public struct CircuitBreakerSnapshot: Hashable, Sendable, CustomStringConvertibl
         consecutiveFailures: Int = 0,
         probesInFlight: Int = 0,
         probeSuccesses: Int = 0,
+        probeFailures: Int = 0,
         consecutiveOpenings: Int = 0,
-        timeUntilHalfOpen: Duration? = nil
+        timeUntilHalfOpen: Duration? = nil,
+        rejectedCalls: Int64 = 0
     ) {
         self.state = state
         self.calls = calls
@@ -54,8 +62,10 @@ public struct CircuitBreakerSnapshot: Hashable, Sendable, CustomStringConvertibl
         self.consecutiveFailures = consecutiveFailures
         self.probesInFlight = probesInFlight
         self.probeSuccesses = probeSuccesses
+        self.probeFailures = probeFailures
         self.consecutiveOpenings = consecutiveOpenings
         self.timeUntilHalfOpen = timeUntilHalfOpen
+        self.rejectedCalls = rejectedCalls
     }
 
     /// The share of the window's calls that failed, from 0 to 1; `nil` when the window is empty.
@@ -73,7 +83,10 @@ public struct CircuitBreakerSnapshot: Hashable, Sendable, CustomStringConvertibl
         var parts = ["\(state)", "\(failures) of \(calls) calls failed"]
         if slowCalls > 0 { parts.append("\(slowCalls) slow") }
         if consecutiveFailures > 0 { parts.append("\(consecutiveFailures) in a row") }
-        if state == .halfOpen { parts.append("\(probesInFlight) probe(s) in flight, \(probeSuccesses) succeeded") }
+        if state == .halfOpen {
+            parts.append("\(probesInFlight) probe(s) in flight, \(probeSuccesses) succeeded, \(probeFailures) failed")
+        }
+        if rejectedCalls > 0 { parts.append("\(rejectedCalls) rejected") }
         if let timeUntilHalfOpen { parts.append("half-open in \(timeUntilHalfOpen.inSeconds) s") }
         return parts.joined(separator: ", ")
     }

@@ -16,13 +16,13 @@
 ///
 /// ```swift
 /// var machine = CircuitBreakerStateMachine(configuration: configuration, now: clock.now)
-/// switch machine.acquire(at: clock.now, configuration: configuration) {
-/// case .granted(let permit, let transition):
-///     report(transition)
+/// let acquisition = machine.acquire(at: clock.now, configuration: configuration)
+/// report(acquisition.transition)
+/// if let permit = acquisition.permit {
 ///     let outcome = run()
 ///     report(machine.record(outcome, for: permit, at: clock.now, configuration: configuration))
-/// case .rejected(let state, let retryAfter):
-///     reject(state, retryAfter)
+/// } else {
+///     reject(acquisition.rejectedState, acquisition.retryAfter)
 /// }
 /// ```
 ///
@@ -45,14 +45,42 @@ public struct CircuitBreakerStateMachine<Instant: InstantProtocol>: Sendable, Ha
         public var state: CircuitState { token.state }
     }
 
-    /// The answer to ``acquire(at:configuration:)``.
-    public enum Acquisition: Hashable, Sendable {
-        /// Make the call, then give the permit back. `transition` is the change of state the request
-        /// caused (open to half-open), if any, to report.
-        case granted(Permit, transition: CircuitBreakerTransition?)
-        /// Do not make the call: the circuit is open, isolated, or half-open with every probe slot
-        /// taken. `retryAfter` is the time until the circuit may half-open, when known.
-        case rejected(state: CircuitState, retryAfter: Duration?)
+    /// The answer to ``acquire(at:configuration:)``: a permit (``permit``), or a rejection
+    /// (``rejectedState``).
+    ///
+    /// A struct rather than an enum, so what it reports can grow without breaking callers.
+    public struct Acquisition: Hashable, Sendable {
+        /// The permit to make the call with, or `nil` when the call is rejected. Give it back with
+        /// ``CircuitBreakerStateMachine/record(_:for:at:configuration:)``.
+        public var permit: Permit?
+        /// The change of state the request caused (open to half-open), if any, to report.
+        public var transition: CircuitBreakerTransition?
+        /// The state that refused the call (open, isolated, or half-open with every probe slot
+        /// taken), or `nil` when a permit was granted.
+        public var rejectedState: CircuitState?
+        /// For a rejection, the time until the circuit may half-open, when known.
+        public var retryAfter: Duration?
+
+        /// A granted call.
+        ///
+        /// - Parameters:
+        ///   - permit: The permit.
+        ///   - transition: The change of state the request caused, if any.
+        public static func granted(_ permit: Permit, transition: CircuitBreakerTransition? = nil) -> Acquisition {
+            Acquisition(permit: permit, transition: transition, rejectedState: nil, retryAfter: nil)
+        }
+
+        /// A rejected call.
+        ///
+        /// - Parameters:
+        ///   - state: The state that refused the call.
+        ///   - retryAfter: The time until the circuit may half-open, when known.
+        public static func rejected(state: CircuitState, retryAfter: Duration?) -> Acquisition {
+            Acquisition(permit: nil, transition: nil, rejectedState: state, retryAfter: retryAfter)
+        }
+
+        /// Whether the call may go ahead.
+        public var isGranted: Bool { permit != nil }
     }
 
     /// The instant every time in the state is measured from: when the state machine was created, unless
@@ -105,6 +133,18 @@ public struct CircuitBreakerStateMachine<Instant: InstantProtocol>: Sendable, Ha
         case .granted(let token, let transition): return .granted(Permit(token), transition: transition)
         case .rejected(let state, let retryAfter): return .rejected(state: state, retryAfter: retryAfter)
         }
+    }
+
+    /// Moves an open circuit whose break has ended to half-open without admitting a call, as
+    /// ``CircuitBreakerConfiguration/halfOpensAutomatically`` asks; call it when the break ends (the
+    /// time ``CircuitBreakerSnapshot/timeUntilHalfOpen`` gives).
+    ///
+    /// - Parameters:
+    ///   - now: The current time.
+    ///   - configuration: The configuration in force.
+    /// - Returns: The change of state, or `nil` when the circuit is not open or its break has not ended.
+    public mutating func halfOpenIfDue(at now: Instant, configuration: CircuitBreakerConfiguration) -> CircuitBreakerTransition? {
+        core.halfOpenIfDue(at: origin.duration(to: now), configuration: configuration)
     }
 
     /// Gives a permit back with the call's outcome, and trips, closes or reopens the circuit as the

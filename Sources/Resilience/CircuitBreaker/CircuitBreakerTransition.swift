@@ -80,21 +80,34 @@ public struct CircuitBreakerTransition: Hashable, Sendable, CustomStringConverti
 ///
 /// ``CircuitBreaker/execute(_:)`` decides it for you (from the error's category); the permit API
 /// (``CircuitBreaker/acquirePermit()``) and ``CircuitBreakerStateMachine`` take it explicitly.
-public enum CircuitBreakerOutcome: Hashable, Sendable, CustomStringConvertible {
+///
+/// A struct with static members rather than an enum, so outcomes can be added without breaking code
+/// that switches over them.
+public struct CircuitBreakerOutcome: Hashable, Sendable, CustomStringConvertible {
+    @usableFromInline
+    enum Storage: String, Hashable, Sendable {
+        case success, failure, ignored
+    }
+
+    @usableFromInline
+    let storage: Storage
+
+    @inlinable
+    init(_ storage: Storage) {
+        self.storage = storage
+    }
+
     /// The call succeeded. It still counts as slow when it took longer than the ``SlowCallRule``'s threshold.
-    case success
+    @inlinable
+    public static var success: CircuitBreakerOutcome { CircuitBreakerOutcome(.success) }
     /// The call failed in a way that says the downstream is unhealthy.
-    case failure
+    @inlinable
+    public static var failure: CircuitBreakerOutcome { CircuitBreakerOutcome(.failure) }
     /// The call says nothing about the downstream's health (a permanent error such as a 404, a
     /// cancellation): it counts neither way, but a half-open probe slot is still given back.
-    case ignored
+    @inlinable
+    public static var ignored: CircuitBreakerOutcome { CircuitBreakerOutcome(.ignored) }
 
     /// The outcome's name, such as `failure`.
-    public var description: String {
-        switch self {
-        case .success: "success"
-        case .failure: "failure"
-        case .ignored: "ignored"
-        }
-    }
+    public var description: String { storage.rawValue }
 }

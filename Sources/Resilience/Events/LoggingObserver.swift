@@ -1,33 +1,66 @@
 import Logging
 
-/// Logs retries through an injected swift-log `Logger`: a warning before each wait (the guide's
-/// `before_sleep_log(logger, logging.WARNING)`), and a message when retrying ends without success.
-/// Also logs circuit breakers' changes of state (a warning when a circuit opens or is isolated, a
-/// notice when it half-opens, closes or is disabled) and, optionally, their rejections and fallbacks.
+/// Logs what strategies do through swift-log: a warning before each retry's wait (the guide's
+/// `before_sleep_log(logger, logging.WARNING)`), a message when retrying ends without success,
+/// circuit breakers' changes of state, time-outs, budget refusals and, optionally, rejections,
+/// fallbacks and every failed attempt.
 ///
-/// Each message carries metadata: `resilience.strategy`, `resilience.attempt`, `resilience.delay_seconds`,
-/// `resilience.category`, `resilience.error`, `resilience.reason`, `resilience.from_state`,
-/// `resilience.to_state`, `resilience.state`, `resilience.retry_after_seconds`. The library never
-/// bootstraps logging; pass the logger your application configured.
+/// **Which logger.** By default each line goes to the calling task's `Logger.current`, the logger
+/// the application bound with swift-log's `withLogger(_:_:)`, so per-request metadata (a request
+/// id bound with `withLogger(mergingMetadata:)`) reaches every line even though the strategy is
+/// shared by all requests. Give a `logger` to send lines to it instead; the task's metadata is
+/// still merged into each line (the logger's own metadata wins on a clash). The library never
+/// bootstraps logging.
 ///
 /// ```swift
-/// let value = try await retry(.default, observer: LoggingObserver(logger: logger)) {
-///     try await client.fetch()
+/// let breaker = CircuitBreaker(name: "ocr", observer: LoggingObserver())
+/// try await withLogger(mergingMetadata: ["request.id": "\(request.id)"]) { _ in
+///     try await breaker.execute { try await ocr.extract(id) }   // its lines carry request.id
 /// }
 /// ```
+///
+/// **Cost.** An event whose level is disabled costs a level comparison: the message and metadata
+/// are built only for lines that are emitted.
+///
+/// **Metadata keys** (each line has the first three; the others when the event reports them):
+/// `resilience.event` (the ``ResilienceEvent/Kind`` name), `resilience.strategy`,
+/// `resilience.pipeline`, `resilience.attempt`, `resilience.delay_seconds`, `resilience.category`,
+/// `resilience.retry_after_seconds` (a server's hint), `resilience.error` (the error's description),
+/// `resilience.error_type` (its type name), `resilience.stop_reason`, `resilience.budget`,
+/// `resilience.timeout_seconds`, `resilience.from_state`, `resilience.to_state`,
+/// `resilience.reason` (why a circuit changed state), `resilience.state` (a rejecting circuit's).
+///
+/// **Levels** (each configurable; `nil` turns a kind off):
+///
+/// | event | default |
+/// |---|---|
+/// | ``ResilienceEvent/Kind/retryScheduled`` | `warning` |
+/// | ``ResilienceEvent/Kind/retriesEnded`` | `error`; `debug` when nothing was retried (a cancelled call, or a first attempt whose error is not retryable) |
+/// | ``ResilienceEvent/Kind/timedOut`` | `warning` |
+/// | ``ResilienceEvent/Kind/retryBudgetRefused`` | `warning` |
+/// | ``ResilienceEvent/Kind/circuitStateChanged`` to open or isolated | `warning` |
+/// | ``ResilienceEvent/Kind/circuitStateChanged`` to half-open, closed or disabled | `notice` |
+/// | ``ResilienceEvent/Kind/fallbackUsed`` | `info` |
+/// | ``ResilienceEvent/Kind/callRejected`` | off |
+/// | ``ResilienceEvent/Kind/attemptFailed`` | off |
+/// | successes, rejected results, initial delays | never logged |
 public struct LoggingObserver: ResilienceObserver {
-    /// The logger messages go to.
-    public var logger: Logger
-    /// The level of the message before each wait. Default: `.warning`.
+    /// The logger lines go to, or `nil` for the calling task's `Logger.current`.
+    public var logger: Logger?
+    /// The level of the line before each retry's wait. Default: `.warning`.
     public var retryLevel: Logger.Level
-    /// The level of the message when retrying ends without success after retrying. Default: `.error`.
+    /// The level of the line when retrying ends without success after retrying. Default: `.error`.
     /// (A cancelled call, or a first attempt whose error is not retryable, is logged at `.debug`.)
     public var gaveUpLevel: Logger.Level
-    /// The level of each failed attempt's message, or `nil` not to log attempts. Default: `nil`.
+    /// The level of each failed attempt's line, or `nil` not to log attempts. Default: `nil`.
     public var attemptFailedLevel: Logger.Level?
-    /// The level of the message when a circuit opens or is isolated. Default: `.warning`.
+    /// The level of each time-out's line, or `nil`. Default: `.warning`.
+    public var timedOutLevel: Logger.Level?
+    /// The level of each retry budget refusal's line, or `nil`. Default: `.warning`.
+    public var budgetRefusedLevel: Logger.Level?
+    /// The level of the line when a circuit opens or is isolated. Default: `.warning`.
     public var circuitOpenedLevel: Logger.Level
-    /// The level of the message when a circuit half-opens, closes, or is disabled. Default: `.notice`.
+    /// The level of the line when a circuit half-opens, closes, or is disabled. Default: `.notice`.
     public var circuitRecoveringLevel: Logger.Level
     /// The level of each call a circuit breaker rejects, or `nil` not to log them. Default: `nil`.
     public var callRejectedLevel: Logger.Level?
@@ -37,19 +70,23 @@ public struct LoggingObserver: ResilienceObserver {
     /// Creates a logging observer.
     ///
     /// - Parameters:
-    ///   - logger: The logger messages go to.
-    ///   - retryLevel: The level of the message before each wait.
-    ///   - gaveUpLevel: The level of the message when retrying ends without success.
-    ///   - attemptFailedLevel: The level of each failed attempt's message, or `nil` for none.
-    ///   - circuitOpenedLevel: The level of the message when a circuit opens or is isolated.
-    ///   - circuitRecoveringLevel: The level of the message when a circuit half-opens, closes or is disabled.
-    ///   - callRejectedLevel: The level of each rejected call's message, or `nil` for none.
-    ///   - fallbackUsedLevel: The level of each fallback run's message, or `nil` for none.
+    ///   - logger: The logger lines go to, or `nil` (the default) for the calling task's `Logger.current`.
+    ///   - retryLevel: The level of the line before each wait.
+    ///   - gaveUpLevel: The level of the line when retrying ends without success.
+    ///   - attemptFailedLevel: The level of each failed attempt's line, or `nil` for none.
+    ///   - timedOutLevel: The level of each time-out's line, or `nil` for none.
+    ///   - budgetRefusedLevel: The level of each budget refusal's line, or `nil` for none.
+    ///   - circuitOpenedLevel: The level of the line when a circuit opens or is isolated.
+    ///   - circuitRecoveringLevel: The level of the line when a circuit half-opens, closes or is disabled.
+    ///   - callRejectedLevel: The level of each rejected call's line, or `nil` for none.
+    ///   - fallbackUsedLevel: The level of each fallback run's line, or `nil` for none.
     public init(
-        logger: Logger,
+        logger: Logger? = nil,
         retryLevel: Logger.Level = .warning,
         gaveUpLevel: Logger.Level = .error,
         attemptFailedLevel: Logger.Level? = nil,
+        timedOutLevel: Logger.Level? = .warning,
+        budgetRefusedLevel: Logger.Level? = .warning,
         circuitOpenedLevel: Logger.Level = .warning,
         circuitRecoveringLevel: Logger.Level = .notice,
         callRejectedLevel: Logger.Level? = nil,
@@ -59,68 +96,111 @@ public struct LoggingObserver: ResilienceObserver {
         self.retryLevel = retryLevel
         self.gaveUpLevel = gaveUpLevel
         self.attemptFailedLevel = attemptFailedLevel
+        self.timedOutLevel = timedOutLevel
+        self.budgetRefusedLevel = budgetRefusedLevel
         self.circuitOpenedLevel = circuitOpenedLevel
         self.circuitRecoveringLevel = circuitRecoveringLevel
         self.callRejectedLevel = callRejectedLevel
         self.fallbackUsedLevel = fallbackUsedLevel
     }
 
-    /// Logs the event if it is one this observer logs.
+    /// Logs the event if its kind is logged at an enabled level.
     ///
     /// - Parameter event: What happened.
     public func observe(_ event: ResilienceEvent) {
-        var metadata: Logger.Metadata = ["resilience.strategy": "\(event.strategy)"]
-        if let pipeline = event.pipeline { metadata["resilience.pipeline"] = "\(pipeline)" }
-        switch event.kind {
-        case .retryScheduled(let attempt, let delay, let error, let classification):
-            metadata["resilience.attempt"] = "\(attempt)"
-            metadata["resilience.delay_seconds"] = "\(delay.inSeconds)"
-            metadata["resilience.category"] = "\(classification.category)"
-            if let error { metadata["resilience.error"] = "\(String(describing: error))" }
-            logger.log(level: retryLevel, "Attempt \(attempt) failed, retrying in \(delay.inSeconds) s", metadata: metadata)
-        case .retriesEnded(let attempts, let reason, let error):
-            metadata["resilience.attempt"] = "\(attempts)"
-            metadata["resilience.reason"] = "\(reason)"
-            if let error { metadata["resilience.error"] = "\(String(describing: error))" }
-            // A cancelled call, or a first attempt whose error is simply not retryable (a 404), is routine:
-            // nothing was retried, so nothing was given up on.
-            let routine = reason == .cancelled || (reason == .notRetryable && attempts == 1)
-            logger.log(
-                level: routine ? .debug : gaveUpLevel,
-                "Giving up after \(attempts) attempt(s): \(reason)",
-                metadata: metadata
-            )
-        case .attemptFailed(let attempt, let error, let classification):
-            guard let level = attemptFailedLevel else { return }
-            metadata["resilience.attempt"] = "\(attempt)"
-            metadata["resilience.category"] = "\(classification.category)"
-            metadata["resilience.error"] = "\(String(describing: error))"
-            logger.log(level: level, "Attempt \(attempt) failed", metadata: metadata)
-        case .timedOut(let timeout):
-            metadata["resilience.timeout_seconds"] = "\(timeout.inSeconds)"
-            logger.log(level: retryLevel, "Timed out after \(timeout.inSeconds) s", metadata: metadata)
-        case .retryBudgetRefused(let budget, let attempt):
-            metadata["resilience.attempt"] = "\(attempt)"
-            metadata["resilience.budget"] = "\(budget)"
-            logger.log(level: retryLevel, "Retry budget exhausted: not retrying after attempt \(attempt)", metadata: metadata)
-        case .circuitStateChanged(let from, let to, let reason):
-            metadata["resilience.from_state"] = "\(from)"
-            metadata["resilience.to_state"] = "\(to)"
-            metadata["resilience.reason"] = "\(reason)"
-            let level = (to == .open || to == .isolated) ? circuitOpenedLevel : circuitRecoveringLevel
-            logger.log(level: level, "Circuit \(to) (was \(from)): \(reason)", metadata: metadata)
-        case .callRejected(let state, let retryAfter):
-            guard let level = callRejectedLevel else { return }
-            metadata["resilience.state"] = "\(state)"
-            if let retryAfter { metadata["resilience.retry_after_seconds"] = "\(retryAfter.inSeconds)" }
-            logger.log(level: level, "Call rejected: circuit \(state)", metadata: metadata)
-        case .fallbackUsed(let reason):
-            guard let level = fallbackUsedLevel else { return }
-            metadata["resilience.category"] = "\(reason.classification.category)"
-            metadata["resilience.error"] = "\(String(describing: reason.error))"
-            logger.log(level: level, "Using fallback after \(reason.classification.category)", metadata: metadata)
-        case .attemptSucceeded, .resultRejected, .initialDelay:
-            break
+        guard let level = level(of: event) else { return }
+        let target = logger ?? Logger.current
+        guard target.logLevel <= level else { return }
+        var metadata = metadata(of: event)
+        if logger != nil {
+            // The calling task's metadata (a request id) joins the line; the logger's own wins on a clash.
+            for (key, value) in Logger.current.handler.metadata where target[metadataKey: key] == nil && metadata[key] == nil {
+                metadata[key] = value
+            }
         }
+        target.log(level: level, "\(message(for: event))", metadata: metadata)
+    }
+
+    /// The level `event` is logged at, or `nil` not to log it.
+    func level(of event: ResilienceEvent) -> Logger.Level? {
+        switch event.details {
+        case .retryScheduled:
+            return retryLevel
+        case .retriesEnded(let attempts, let reason, _):
+            // A cancelled call, or a first attempt whose error is simply not retryable (a 404), is
+            // routine: nothing was retried, so nothing was given up on.
+            let routine = reason == .cancelled || (reason == .notRetryable && attempts == 1)
+            return routine ? .debug : gaveUpLevel
+        case .attemptFailed:
+            return attemptFailedLevel
+        case .timedOut:
+            return timedOutLevel
+        case .retryBudgetRefused:
+            return budgetRefusedLevel
+        case .circuitStateChanged(let transition):
+            return transition.to == .open || transition.to == .isolated ? circuitOpenedLevel : circuitRecoveringLevel
+        case .callRejected:
+            return callRejectedLevel
+        case .fallbackUsed:
+            return fallbackUsedLevel
+        case .attemptSucceeded, .resultRejected, .initialDelay:
+            return nil
+        }
+    }
+
+    /// The line's text.
+    func message(for event: ResilienceEvent) -> String {
+        switch event.details {
+        case .retryScheduled(let attempt, let delay, _, let classification):
+            "Attempt \(attempt) failed (\(classification.category)), retrying in \(delay.inSeconds) s"
+        case .retriesEnded(let attempts, let reason, _):
+            "Giving up after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(reason)"
+        case .attemptFailed(let attempt, _, let classification):
+            "Attempt \(attempt) failed (\(classification.category))"
+        case .timedOut(let timeout):
+            "Timed out after \(timeout.inSeconds) s"
+        case .retryBudgetRefused(let budget, let attempt):
+            "Retry budget \(budget) exhausted: not retrying after attempt \(attempt)"
+        case .circuitStateChanged(let transition):
+            "Circuit \(transition.to) (was \(transition.from)): \(transition.reason)"
+        case .callRejected(let state, _):
+            "Call rejected: circuit \(state)"
+        case .fallbackUsed(let reason):
+            "Using fallback after \(reason.classification.category)"
+        case .attemptSucceeded, .resultRejected, .initialDelay:
+            event.description
+        }
+    }
+
+    /// The line's metadata, under the documented keys.
+    func metadata(of event: ResilienceEvent) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "resilience.event": "\(event.kind.name)",
+            "resilience.strategy": "\(event.strategy)",
+        ]
+        if let pipeline = event.pipeline { metadata["resilience.pipeline"] = "\(pipeline)" }
+        if let attempt = event.attempt { metadata["resilience.attempt"] = "\(attempt)" }
+        if let delay = event.delay { metadata["resilience.delay_seconds"] = "\(delay.inSeconds)" }
+        if let classification = event.classification {
+            metadata["resilience.category"] = "\(classification.category)"
+            if let hint = classification.retryAfter { metadata["resilience.retry_after_seconds"] = "\(hint.inSeconds)" }
+        }
+        if let error = event.error {
+            metadata["resilience.error"] = "\(String(describing: error))"
+            metadata["resilience.error_type"] = "\(String(reflecting: type(of: error)))"
+        }
+        if let reason = event.stopReason { metadata["resilience.stop_reason"] = "\(reason)" }
+        if let budget = event.budget { metadata["resilience.budget"] = "\(budget)" }
+        if let timeout = event.timeout { metadata["resilience.timeout_seconds"] = "\(timeout.inSeconds)" }
+        if let transition = event.transition {
+            metadata["resilience.from_state"] = "\(transition.from)"
+            metadata["resilience.to_state"] = "\(transition.to)"
+            metadata["resilience.reason"] = "\(transition.reason)"
+        }
+        if let state = event.circuitState { metadata["resilience.state"] = "\(state)" }
+        if event.kind == .callRejected, let retryAfter = event.retryAfter {
+            metadata["resilience.retry_after_seconds"] = "\(retryAfter.inSeconds)"
+        }
+        return metadata
     }
 }

@@ -3,7 +3,7 @@
 /// "skipped" analysis when the vision service's breaker is.
 ///
 /// ```swift
-/// let localOCR = Fallback<String>(name: "ocr-fallback", handling: [.rejected, .timeout]) { reason in
+/// let localOCR = Fallback(name: "ocr-fallback", handling: [.rejected, .timeout]) { reason in
 ///     try await localOCREngine.extract(receiptID)
 /// }
 /// let text = try await localOCR.execute {
@@ -22,9 +22,10 @@
 /// Put a fallback outermost, around retries and breakers, so it sees the final outcome. Both the
 /// primary and the fallback run in the caller's isolation.
 ///
-/// In a ``ResiliencePipeline``, the fallback applies to calls whose result type is `Value`; for calls
-/// returning another type it cannot produce a result, and lets the error through unchanged.
-public struct Fallback<Value>: ObservedStrategy {
+/// A fallback is a ``TypedResilienceStrategy``: a ``ResiliencePipeline`` holding a `Fallback<String>`
+/// runs only operations returning `String`, and a fallback of another type than the call's is a
+/// compile error, never a fallback that silently does not run.
+public struct Fallback<Value>: TypedResilienceStrategy, ObservedStrategy {
     /// The alternative: given why it runs, produces the call's value (or throws the call's error).
     public typealias Action = nonisolated(nonsending) @Sendable (FallbackReason) async throws -> Value
     /// Decides whether an error triggers the fallback.
@@ -75,11 +76,13 @@ public struct Fallback<Value>: ObservedStrategy {
     /// - Parameter operation: The primary operation, run in the caller's isolation.
     /// - Returns: The operation's value, or the fallback's.
     /// - Throws: The operation's error, unchanged, when it is not handled (or is a cancellation); the
-    ///   fallback's error when the fallback throws.
+    ///   fallback's error when the fallback throws; `CancellationError`, without running anything,
+    ///   when the calling task is already cancelled.
     @inlinable
     nonisolated(nonsending) public func execute(
         _ operation: nonisolated(nonsending) () async throws -> Value
     ) async throws -> Value {
+        try Task.checkCancellation()
         do {
             return try await operation()
         } catch {
@@ -88,29 +91,9 @@ public struct Fallback<Value>: ObservedStrategy {
         }
     }
 
-    /// Runs `operation`, and the fallback if it fails in a handled way and `Result` is `Value`: the
-    /// ``ResilienceStrategy`` requirement, through which a ``ResiliencePipeline`` runs the fallback.
-    ///
-    /// - Parameter operation: The primary operation, run in the caller's isolation.
-    /// - Returns: The operation's value, or the fallback's.
-    /// - Throws: The operation's error, unchanged, when it is not handled, is a cancellation, or
-    ///   `Result` is not `Value`; the fallback's error when the fallback throws.
-    @inlinable
-    nonisolated(nonsending) public func execute<Result>(
-        _ operation: nonisolated(nonsending) () async throws -> Result
-    ) async throws -> Result {
-        do {
-            return try await operation()
-        } catch {
-            guard Result.self == Value.self, let reason = reasonToFallBack(after: error) else { throw error }
-            guard let result = try await action(reason) as? Result else { throw error }
-            return result
-        }
-    }
-
-    /// The strategy's name, such as `fallback(ocr-fallback)`.
+    /// The strategy's name, such as `fallback(ocr-fallback)`, or `fallback` when it has the default name.
     public var description: String {
-        "fallback(\(name))"
+        name == "fallback" ? name : "fallback(\(name))"
     }
 
     /// The reason to run the fallback after `error`, reported to the observer; `nil` not to run it.
@@ -122,7 +105,7 @@ public struct Fallback<Value>: ObservedStrategy {
         let handled = shouldHandle.map { $0(error, classification) } ?? categories.contains(classification.category)
         guard handled else { return nil }
         let reason = FallbackReason(error: error, classification: classification)
-        observer?.observe(ResilienceEvent(strategy: name, kind: .fallbackUsed(reason: reason)))
+        observer?.observe(.fallbackUsed(strategy: name, reason: reason))
         return reason
     }
 }

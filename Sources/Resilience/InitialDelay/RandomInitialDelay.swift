@@ -4,14 +4,14 @@
 /// Jitter spreads retries; this spreads first attempts. Put it outermost, or outside the ``Retry``:
 ///
 /// ```swift
-/// let pipeline = try ResiliencePipeline(name: "sync") {
-///     try RandomInitialDelay(upTo: .seconds(5))
+/// let pipeline = ResiliencePipeline(name: "sync") {
+///     RandomInitialDelay(upTo: .seconds(5))
 ///     Retry(.default)
 /// }
 /// ```
 ///
 /// Cancellation during the delay ends the call with `CancellationError` before the first attempt.
-public struct RandomInitialDelay<ClockType: Clock>: ObservedStrategy where ClockType.Duration == Duration {
+public struct RandomInitialDelay<ClockType: Clock>: ResilienceStrategy, ObservedStrategy where ClockType.Duration == Duration {
     /// The upper bound of the delay.
     public let maxDelay: Duration
     /// The strategy's name, reported in its events.
@@ -26,25 +26,30 @@ public struct RandomInitialDelay<ClockType: Clock>: ObservedStrategy where Clock
     /// Creates a random initial delay.
     ///
     /// - Parameters:
-    ///   - maxDelay: The upper bound of the delay; zero or more.
+    ///   - maxDelay: The upper bound of the delay; a negative one counts as zero.
     ///   - name: The name reported in events.
     ///   - clock: The clock the delay is measured on.
     ///   - random: Where the delay draws its random numbers.
     ///   - observer: Receives the strategy's events.
-    /// - Throws: ``ConfigurationError`` naming `maxDelay` when it is negative.
     public init(
         upTo maxDelay: Duration,
         name: String = "initial-delay",
         clock: ClockType,
         random: RandomSource = .system,
         observer: (any ResilienceObserver)? = nil
-    ) throws(ConfigurationError) {
-        guard maxDelay >= .zero else { throw .invalid("maxDelay", "must not be negative, got \(maxDelay)") }
+    ) {
         self.maxDelay = maxDelay
         self.name = name
         self.clock = clock
         self.random = random
         self.observer = observer
+    }
+
+    /// Checks the bound, for one read from configuration.
+    ///
+    /// - Throws: ``ConfigurationError`` naming `maxDelay` when it is negative.
+    public func validate() throws(ConfigurationError) {
+        guard maxDelay >= .zero else { throw .invalid("maxDelay", "must not be negative, got \(maxDelay)") }
     }
 
     /// Waits a random delay, then runs `operation`.
@@ -56,6 +61,7 @@ public struct RandomInitialDelay<ClockType: Clock>: ObservedStrategy where Clock
     nonisolated(nonsending) public func execute<Result>(
         _ operation: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
+        try Task.checkCancellation()
         try await delay()
         return try await operation()
     }
@@ -63,9 +69,9 @@ public struct RandomInitialDelay<ClockType: Clock>: ObservedStrategy where Clock
     @usableFromInline
     nonisolated(nonsending) func delay() async throws {
         var generator = random.makeGenerator()
-        let delay = Duration.nanoseconds(generator.nextNanoseconds(from: 0, upTo: maxDelay.saturatingNanoseconds))
+        let delay = Duration.nanoseconds(generator.nextNanoseconds(from: 0, upTo: max(maxDelay.saturatingNanoseconds, 0)))
         guard delay > .zero else { return }
-        observer?.observe(ResilienceEvent(strategy: name, kind: .initialDelay(delay)))
+        observer?.observe(.initialDelay(strategy: name, delay: delay))
         try await clock.sleep(until: clock.now.advanced(by: delay), tolerance: nil)
     }
 
@@ -80,17 +86,16 @@ extension RandomInitialDelay where ClockType == ContinuousClock {
     /// Creates a random initial delay on the continuous clock.
     ///
     /// - Parameters:
-    ///   - maxDelay: The upper bound of the delay; zero or more.
+    ///   - maxDelay: The upper bound of the delay; a negative one counts as zero.
     ///   - name: The name reported in events.
     ///   - random: Where the delay draws its random numbers.
     ///   - observer: Receives the strategy's events.
-    /// - Throws: ``ConfigurationError`` naming `maxDelay` when it is negative.
     public init(
         upTo maxDelay: Duration,
         name: String = "initial-delay",
         random: RandomSource = .system,
         observer: (any ResilienceObserver)? = nil
-    ) throws(ConfigurationError) {
-        try self.init(upTo: maxDelay, name: name, clock: ContinuousClock(), random: random, observer: observer)
+    ) {
+        self.init(upTo: maxDelay, name: name, clock: ContinuousClock(), random: random, observer: observer)
     }
 }

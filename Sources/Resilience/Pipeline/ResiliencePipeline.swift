@@ -1,25 +1,41 @@
 /// Strategies composed into one value, outer to inner, run as one and reused across calls and tasks.
 ///
 /// ```swift
-/// let ocr = try ResiliencePipeline(name: "ocr", observer: LoggingObserver(logger: logger)) {
-///     Fallback(name: "local-ocr") { _ in try await localOCR.extract(id) }
-///     try Timeout(.seconds(30))        // the whole call, waits included
+/// let ocr = ResiliencePipeline(name: "ocr", observer: LoggingObserver()) {
+///     Fallback { _ in try await localOCR.extract(id) }   // a String fallback: the pipeline runs String calls
+///     Timeout(.seconds(30))                              // the whole call, waits included
 ///     Retry(.aggressive, budget: ocrBudget)
 ///     ocrBreaker
-///     try Timeout(.seconds(5))         // each attempt
+///     Timeout(.seconds(5))                               // each attempt
 /// }
 /// let text = try await ocr.execute { try await ocrClient.extract(id) }
-/// print(ocr)   // ocr: fallback(local-ocr) → timeout(30.0 s) → retry(…) → circuit-breaker(ocr) → timeout(5.0 s)
+/// print(ocr)   // ocr: fallback → timeout(30.0 s) → retry(…) → circuit-breaker(ocr) → timeout(5.0 s)
 /// ```
 ///
 /// Order matters, as in Polly and resilience4j: a timeout outside a retry bounds the whole call, one
 /// inside bounds each attempt; a fallback outermost catches what every other strategy lets through; a
 /// retry outside a circuit breaker does not retry calls the open circuit rejects.
 ///
-/// Every strategy's events carry the pipeline's ``name`` and go to its observer (given to ``init(name:observer:_:)``) as well as to the
-/// strategy's own. The nesting lives in the type (``NestedStrategy``), so running a pipeline costs what
-/// the same strategies cost written by hand.
-public struct ResiliencePipeline<Strategy: ResilienceStrategy>: ResilienceStrategy {
+/// **Typed and untyped.** A pipeline without a fallback is a ``ResilienceStrategy``: it runs operations
+/// of any result type. A pipeline holding a ``TypedResilienceStrategy`` (a ``Fallback``) is one too,
+/// typed by its value: it runs only operations returning that value, so a fallback of the wrong type
+/// is a compile error (as Polly v8's `ResiliencePipeline<T>`).
+///
+/// **Naming its type.** The nesting lives in the type (``NestedStrategy``), so running a pipeline costs
+/// what the same strategies cost written by hand; but that type is long. To store a pipeline in a
+/// property, erase it: ``AnyResilienceStrategy`` (untyped) or ``AnyTypedResilienceStrategy`` (typed),
+/// at the cost of one dynamic call per execution.
+///
+/// ```swift
+/// struct ReceiptService {
+///     let ocr: AnyTypedResilienceStrategy<String>
+///     let http: AnyResilienceStrategy
+/// }
+/// ```
+///
+/// Every strategy's events carry the pipeline's ``name`` and go to its observer (given to
+/// ``init(name:observer:_:)``) as well as to the strategy's own.
+public struct ResiliencePipeline<Strategy: ComposableStrategy>: ComposableStrategy {
     /// The pipeline's name, carried by its strategies' events.
     public let name: String
     /// The composed strategies.
@@ -41,18 +57,6 @@ public struct ResiliencePipeline<Strategy: ResilienceStrategy>: ResilienceStrate
         self.strategy = try build().joining(PipelineContext(name: name, observer: observer))
     }
 
-    /// Runs `operation` through every strategy, outer to inner.
-    ///
-    /// - Parameter operation: The work to run, in the caller's isolation.
-    /// - Returns: What the outermost strategy produces.
-    /// - Throws: What the outermost strategy lets through.
-    @inlinable @inline(__always)
-    nonisolated(nonsending) public func execute<Result>(
-        _ operation: nonisolated(nonsending) () async throws -> Result
-    ) async throws -> Result {
-        try await strategy.execute(operation)
-    }
-
     /// The strategies' lines, outer to inner.
     public var strategyDescriptions: [String] { strategy.strategyDescriptions }
 
@@ -71,5 +75,34 @@ public struct ResiliencePipeline<Strategy: ResilienceStrategy>: ResilienceStrate
     private init(name: String, joined strategy: Strategy) {
         self.name = name
         self.strategy = strategy
+    }
+}
+
+extension ResiliencePipeline: ResilienceStrategy where Strategy: ResilienceStrategy {
+    /// Runs `operation` through every strategy, outer to inner.
+    ///
+    /// - Parameter operation: The work to run, in the caller's isolation.
+    /// - Returns: What the outermost strategy produces.
+    /// - Throws: What the outermost strategy lets through.
+    @inlinable @inline(__always)
+    nonisolated(nonsending) public func execute<Result>(
+        _ operation: nonisolated(nonsending) () async throws -> Result
+    ) async throws -> Result {
+        try await strategy.execute(operation)
+    }
+}
+
+extension ResiliencePipeline: TypedResilienceStrategy where Strategy: TypedResilienceStrategy {
+    /// Runs `operation` through every strategy, outer to inner.
+    ///
+    /// - Parameter operation: The work to run, in the caller's isolation; it must return the value
+    ///   the pipeline's fallback produces.
+    /// - Returns: What the outermost strategy produces.
+    /// - Throws: What the outermost strategy lets through.
+    @inlinable @inline(__always)
+    nonisolated(nonsending) public func execute(
+        _ operation: nonisolated(nonsending) () async throws -> Strategy.Value
+    ) async throws -> Strategy.Value {
+        try await strategy.execute(operation)
     }
 }

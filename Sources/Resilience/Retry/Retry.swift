@@ -2,17 +2,20 @@
 /// calls again.
 ///
 /// A `Retry` is a `Sendable` value: build it once (policy, clock, classifier, observer) and use it from
-/// any number of tasks. For one-off calls, the ``retry(_:clock:classifier:random:budget:observer:operation:)``
-/// function is shorter.
+/// any number of tasks. For one-off calls, the
+/// ``retry(_:name:clock:classifier:random:budget:observer:retryIf:delay:operation:)`` function takes
+/// the same options.
 ///
 /// ```swift
-/// let ocrRetry = Retry(.aggressive, name: "ocr", observer: LoggingObserver(logger: logger))
+/// let ocrRetry = Retry(.aggressive, name: "ocr", observer: LoggingObserver())
 /// let text = try await ocrRetry.execute { try await ocr.extract(receiptID) }
 /// ```
 ///
-/// The loop stops, in this order of checks after a failed attempt, when:
+/// A caller already cancelled gets `CancellationError` and the operation never runs. After a failed
+/// attempt, the loop stops, in this order of checks, when:
 /// - the failure is a cancellation, or the calling task is cancelled (never retried);
-/// - the failure's category is not retryable under the policy;
+/// - the failure is not retryable: its category is not in the policy's
+///   ``RetryPolicy/retryableCategories`` (or ``retryIf`` says no);
 /// - the policy's ``RetryPolicy/maxAttempts`` are used up;
 /// - a server's `Retry-After` hint is longer than the schedule's ``Backoff/maxDelay``;
 /// - the next wait would end past the policy's ``RetryPolicy/maxElapsedTime``;
@@ -22,10 +25,15 @@
 /// works. A cancellation during a wait ends the loop at once with `CancellationError`, without another
 /// attempt. A zero delay never sleeps, but still honours cancellation.
 ///
+/// **Delays** come from the policy's schedule and jitter, unless ``delay`` computes one (tenacity's
+/// wait callables, Polly's `DelayGenerator`); either way a server's hint is never undercut and the
+/// schedule's cap holds.
+///
 /// The operation runs in the caller's isolation (`nonisolated(nonsending)`): it may touch the caller's
 /// actor state and need not be `Sendable`. Every wait is on the injected `Clock`, so tests can use a
 /// manual clock and run on virtual time.
-public struct Retry<ClockType: Clock>: ObservedStrategy where ClockType.Duration == Duration {
+public struct Retry<ClockType: Clock>: ResilienceStrategy, ObservedStrategy, ResultClassifyingStrategy
+where ClockType.Duration == Duration {
     /// What to retry, how often and how long to wait.
     public var policy: RetryPolicy
     /// The strategy's name, reported in its events (for example `"ocr-retry"`).
@@ -40,6 +48,13 @@ public struct Retry<ClockType: Clock>: ObservedStrategy where ClockType.Duration
     public var observer: (any ResilienceObserver)?
     /// The retry budget shared with other calls, which may refuse a retry; `nil` for none.
     public var budget: RetryBudget?
+    /// Decides whether an error is retried, instead of the policy's ``RetryPolicy/retryableCategories``
+    /// (tenacity's `retry_if_exception`); `nil` to use the categories. Cancellation is never retried,
+    /// whatever it says; the other rules (attempts, hints, time budget, retry budget) still apply.
+    public var retryIf: RetryPredicate?
+    /// Computes the delay before each retry instead of the policy's schedule and jitter, or returns
+    /// `nil` to keep the schedule's; `nil` for the schedule always.
+    public var delay: RetryDelayGenerator?
 
     /// Creates a retry strategy.
     ///
@@ -51,6 +66,8 @@ public struct Retry<ClockType: Clock>: ObservedStrategy where ClockType.Duration
     ///   - random: Where jitter draws its random numbers.
     ///   - budget: A retry budget shared with other calls, which may refuse retries.
     ///   - observer: Receives the strategy's events.
+    ///   - retryIf: Decides whether an error is retried, instead of the policy's categories.
+    ///   - delay: Computes the delay before each retry, or `nil` to keep the schedule's.
     public init(
         _ policy: RetryPolicy = .default,
         name: String = "retry",
@@ -58,7 +75,9 @@ public struct Retry<ClockType: Clock>: ObservedStrategy where ClockType.Duration
         classifier: ErrorClassifier = .default,
         random: RandomSource = .system,
         budget: RetryBudget? = nil,
-        observer: (any ResilienceObserver)? = nil
+        observer: (any ResilienceObserver)? = nil,
+        retryIf: RetryPredicate? = nil,
+        delay: RetryDelayGenerator? = nil
     ) {
         self.policy = policy
         self.name = name
@@ -67,6 +86,8 @@ public struct Retry<ClockType: Clock>: ObservedStrategy where ClockType.Duration
         self.random = random
         self.budget = budget
         self.observer = observer
+        self.retryIf = retryIf
+        self.delay = delay
     }
 
     /// The strategy's name and policy, such as `retry(ocr: 5 attempts, exponential(0.5 s × 2.0, max 60.0 s), jitter full)`.
@@ -79,7 +100,7 @@ public struct Retry<ClockType: Clock>: ObservedStrategy where ClockType.Duration
     /// - Parameter operation: The work to run; called at most ``RetryPolicy/maxAttempts`` times.
     /// - Returns: The first successful attempt's value.
     /// - Throws: The last attempt's error, unchanged, when retrying ends; `CancellationError` when the
-    ///   task is cancelled during a wait.
+    ///   task is cancelled before the first attempt or during a wait.
     @inlinable @inline(__always)
     nonisolated(nonsending) public func execute<Result>(
         _ operation: nonisolated(nonsending) () async throws -> Result
@@ -135,12 +156,13 @@ public struct Retry<ClockType: Clock>: ObservedStrategy where ClockType.Duration
     ) async throws -> Result {
         try await Self.run(
             operation, policy: policy, name: name, clock: clock, classifier: classifier, random: random,
-            budget: budget, observer: observer, ignoringCategories: ignoringCategories, classifyResult: classifyResult
+            budget: budget, observer: observer, retryIf: retryIf, delay: delay,
+            ignoringCategories: ignoringCategories, classifyResult: classifyResult
         )
     }
 
     /// The loop. Inlinable so that it is specialised for the caller's result and clock types; the
-    /// failure path calls out to non-inlined helpers. Static, with every dependency a borrowed
+    /// failure path calls out to non-generic helpers. Static, with every dependency a borrowed
     /// parameter, so that the `retry(...)` functions do not copy (and retain) a policy and a classifier
     /// into a `Retry` value on every call.
     @inlinable
@@ -153,9 +175,12 @@ public struct Retry<ClockType: Clock>: ObservedStrategy where ClockType.Duration
         random: RandomSource,
         budget: RetryBudget?,
         observer: (any ResilienceObserver)?,
+        retryIf: RetryPredicate?,
+        delay generator: RetryDelayGenerator?,
         ignoringCategories: Bool,
         classifyResult: (Result) -> ErrorClassification?
     ) async throws -> Result {
+        try Task.checkCancellation()
         let start: ClockType.Instant? = policy.maxElapsedTime == nil ? nil : clock.now
         budget?.recordRequest()
         var machine = RetryStateMachine()
@@ -167,22 +192,22 @@ public struct Retry<ClockType: Clock>: ObservedStrategy where ClockType.Duration
                 let value = try await operation()
                 guard let rejection = classifyResult(value) else {
                     budget?.recordSuccess()
-                    observer?.observe(ResilienceEvent(strategy: name, kind: .attemptSucceeded(attempt: attempt)))
+                    observer?.observe(.attemptSucceeded(strategy: name, attempt: attempt))
                     return value
                 }
-                let decision = decideAfterFailure(
-                    rejection, error: nil, attempt: attempt, start: start, machine: &machine,
-                    ignoringCategories: ignoringCategories, policy: policy, name: name, clock: clock,
-                    random: random, budget: budget, observer: observer
+                let decision = machine.decideAfterFailure(
+                    rejection, error: nil, attempt: attempt, elapsed: start.map { $0.duration(to: clock.now) },
+                    ignoringCategories: ignoringCategories, retryIf: nil, delay: generator, policy: policy,
+                    name: name, random: random, budget: budget, observer: observer
                 )
                 guard case .retry(let wait) = decision else { return value }
                 delay = wait
                 lastError = nil
             } catch {
-                let decision = decideAfterFailure(
-                    classifier.classify(error), error: error, attempt: attempt, start: start, machine: &machine,
-                    ignoringCategories: false, policy: policy, name: name, clock: clock,
-                    random: random, budget: budget, observer: observer
+                let decision = machine.decideAfterFailure(
+                    classifier.classify(error), error: error, attempt: attempt,
+                    elapsed: start.map { $0.duration(to: clock.now) }, ignoringCategories: false, retryIf: retryIf,
+                    delay: generator, policy: policy, name: name, random: random, budget: budget, observer: observer
                 )
                 guard case .retry(let wait) = decision else { throw error }
                 delay = wait
@@ -193,68 +218,10 @@ public struct Retry<ClockType: Clock>: ObservedStrategy where ClockType.Duration
             } else {
                 // A zero delay does not sleep (nor call out to an async function), but still honours
                 // cancellation.
-                try checkCancellation(afterAttempt: attempt, lastError: lastError, name: name, observer: observer)
+                try RetryStateMachine.checkCancellation(afterAttempt: attempt, lastError: lastError, name: name, observer: observer)
             }
             attempt += 1
         }
-    }
-
-    /// Reports the failure, decides what follows it, and reports the decision.
-    @usableFromInline
-    static func decideAfterFailure(
-        _ classification: ErrorClassification,
-        error: (any Error)?,
-        attempt: Int,
-        start: ClockType.Instant?,
-        machine: inout RetryStateMachine,
-        ignoringCategories: Bool,
-        policy: RetryPolicy,
-        name: String,
-        clock: ClockType,
-        random: RandomSource,
-        budget: RetryBudget?,
-        observer: (any ResilienceObserver)?
-    ) -> RetryStateMachine.Decision {
-        if let observer {
-            let kind: ResilienceEvent.Kind =
-                if let error {
-                    .attemptFailed(attempt: attempt, error: error, classification: classification)
-                } else {
-                    .resultRejected(attempt: attempt, classification: classification)
-                }
-            observer.observe(ResilienceEvent(strategy: name, kind: kind))
-        }
-        var decision: RetryStateMachine.Decision
-        if Task.isCancelled {
-            decision = .stop(.cancelled)
-        } else {
-            var generator = random.makeGenerator()
-            decision = machine.decide(
-                after: classification,
-                attempt: attempt,
-                elapsed: start.map { $0.duration(to: clock.now) },
-                policy: policy,
-                ignoringCategories: ignoringCategories,
-                using: &generator
-            )
-            if case .retry = decision, let budget, !budget.tryAcquireRetry(afterAttempt: attempt) {
-                observer?.observe(
-                    ResilienceEvent(strategy: name, kind: .retryBudgetRefused(budget: budget.name, attempt: attempt))
-                )
-                decision = .stop(.retryBudgetExhausted)
-            }
-        }
-        if let observer {
-            let kind: ResilienceEvent.Kind =
-                switch decision {
-                case .retry(let delay):
-                    .retryScheduled(attempt: attempt, delay: delay, error: error, classification: classification)
-                case .stop(let reason):
-                    .retriesEnded(attempts: attempt, reason: reason, error: error)
-                }
-            observer.observe(ResilienceEvent(strategy: name, kind: kind))
-        }
-        return decision
     }
 
     /// Waits `delay` on the clock before the next attempt; a cancellation ends the retries.
@@ -270,34 +237,58 @@ public struct Retry<ClockType: Clock>: ObservedStrategy where ClockType.Duration
         do {
             try await clock.sleep(until: clock.now.advanced(by: delay), tolerance: nil)
         } catch {
-            reportCancellation(afterAttempt: attempt, lastError: lastError, name: name, observer: observer)
+            RetryStateMachine.reportCancellation(afterAttempt: attempt, lastError: lastError, name: name, observer: observer)
             throw error
         }
     }
+}
 
-    /// Throws `CancellationError` if the task is cancelled, ending the retries, instead of a wait of zero.
-    @usableFromInline
-    static func checkCancellation(
-        afterAttempt attempt: Int,
-        lastError: (any Error)?,
-        name: String,
-        observer: (any ResilienceObserver)?
-    ) throws {
-        guard Task.isCancelled else { return }
-        reportCancellation(afterAttempt: attempt, lastError: lastError, name: name, observer: observer)
-        throw CancellationError()
-    }
+/// Decides whether an error is retried, instead of a policy's retryable categories.
+public typealias RetryPredicate = @Sendable (any Error) -> Bool
 
-    /// Tells the observer that cancellation ended the retries after `attempt`.
-    static func reportCancellation(
-        afterAttempt attempt: Int,
-        lastError: (any Error)?,
-        name: String,
-        observer: (any ResilienceObserver)?
+/// Computes the delay before a retry from what happened, or returns `nil` to keep the policy's
+/// schedule (with its jitter) for this retry.
+///
+/// ```swift
+/// let retry = Retry(.default, delay: { context in
+///     (context.error as? QuotaError).map { .seconds($0.resetsInSeconds) }   // else the schedule's delay
+/// })
+/// ```
+public typealias RetryDelayGenerator = @Sendable (RetryDelayContext) -> Duration?
+
+/// What a ``RetryDelayGenerator`` is told about the retry it computes a delay for.
+public struct RetryDelayContext: Sendable {
+    /// The number of the attempt that failed, from 1.
+    public var attempt: Int
+    /// The attempt's error, or `nil` when its result was rejected.
+    public var error: (any Error)?
+    /// The failure's classification.
+    public var classification: ErrorClassification
+    /// The delay the policy's schedule and jitter give for this retry.
+    public var scheduledDelay: Duration
+    /// The delay used before the previous retry, or `nil` before the first.
+    public var previousDelay: Duration?
+
+    /// Creates a context.
+    ///
+    /// - Parameters:
+    ///   - attempt: The number of the attempt that failed.
+    ///   - error: The attempt's error, or `nil` for a rejected result.
+    ///   - classification: The failure's classification.
+    ///   - scheduledDelay: The schedule's delay for this retry.
+    ///   - previousDelay: The previous retry's delay.
+    public init(
+        attempt: Int,
+        error: (any Error)?,
+        classification: ErrorClassification,
+        scheduledDelay: Duration,
+        previousDelay: Duration?
     ) {
-        observer?.observe(
-            ResilienceEvent(strategy: name, kind: .retriesEnded(attempts: attempt, reason: .cancelled, error: lastError))
-        )
+        self.attempt = attempt
+        self.error = error
+        self.classification = classification
+        self.scheduledDelay = scheduledDelay
+        self.previousDelay = previousDelay
     }
 }
 
@@ -311,20 +302,26 @@ extension Retry where ClockType == ContinuousClock {
     ///   - random: Where jitter draws its random numbers.
     ///   - budget: A retry budget shared with other calls, which may refuse retries.
     ///   - observer: Receives the strategy's events.
+    ///   - retryIf: Decides whether an error is retried, instead of the policy's categories.
+    ///   - delay: Computes the delay before each retry, or `nil` to keep the schedule's.
     public init(
         _ policy: RetryPolicy = .default,
         name: String = "retry",
         classifier: ErrorClassifier = .default,
         random: RandomSource = .system,
         budget: RetryBudget? = nil,
-        observer: (any ResilienceObserver)? = nil
+        observer: (any ResilienceObserver)? = nil,
+        retryIf: RetryPredicate? = nil,
+        delay: RetryDelayGenerator? = nil
     ) {
         self.init(
             policy, name: name, clock: ContinuousClock(), classifier: classifier, random: random, budget: budget,
-            observer: observer
+            observer: observer, retryIf: retryIf, delay: delay
         )
     }
 }
+
+// MARK: - Free functions
 
 /// Runs `operation`, retrying its failures per `policy`.
 ///
@@ -332,32 +329,40 @@ extension Retry where ClockType == ContinuousClock {
 /// let data = try await retry(.default) { try await client.fetch(url) }
 /// ```
 ///
-/// Equivalent to `Retry(policy, clock: clock, …).execute(operation)`; see ``Retry`` for the rules.
+/// The same loop, with the same options, as `Retry(policy, name: name, clock: clock, …).execute(operation)`;
+/// see ``Retry`` for the rules.
 ///
 /// - Parameters:
 ///   - policy: What to retry, how often and how long to wait.
+///   - name: The name reported in events.
 ///   - clock: The clock that measures and waits; the continuous clock by default.
 ///   - classifier: Maps each error to its category.
 ///   - random: Where jitter draws its random numbers.
 ///   - budget: A retry budget shared with other calls, which may refuse retries.
 ///   - observer: Receives every attempt outcome and scheduled retry.
+///   - retryIf: Decides whether an error is retried, instead of the policy's categories.
+///   - delay: Computes the delay before each retry, or `nil` to keep the schedule's.
 ///   - operation: The work to run, in the caller's isolation.
 /// - Returns: The first successful attempt's value.
 /// - Throws: The last attempt's error, unchanged, when retrying ends; `CancellationError` when the task
-///   is cancelled during a wait.
+///   is cancelled before the first attempt or during a wait.
 @inlinable
 nonisolated(nonsending) public func retry<Result, ClockType: Clock>(
     _ policy: RetryPolicy = .default,
+    name: String = "retry",
     clock: ClockType = ContinuousClock(),
     classifier: ErrorClassifier = .default,
     random: RandomSource = .system,
     budget: RetryBudget? = nil,
     observer: (any ResilienceObserver)? = nil,
+    retryIf: RetryPredicate? = nil,
+    delay: RetryDelayGenerator? = nil,
     operation: nonisolated(nonsending) () async throws -> Result
 ) async throws -> Result where ClockType.Duration == Duration {
     try await Retry.run(
-        operation, policy: policy, name: "retry", clock: clock, classifier: classifier, random: random,
-        budget: budget, observer: observer, ignoringCategories: false, classifyResult: { _ in nil }
+        operation, policy: policy, name: name, clock: clock, classifier: classifier, random: random,
+        budget: budget, observer: observer, retryIf: retryIf, delay: delay, ignoringCategories: false,
+        classifyResult: { _ in nil }
     )
 }
 
@@ -372,11 +377,14 @@ nonisolated(nonsending) public func retry<Result, ClockType: Clock>(
 ///
 /// - Parameters:
 ///   - policy: What to retry, how often and how long to wait.
+///   - name: The name reported in events.
 ///   - clock: The clock that measures and waits; the continuous clock by default.
 ///   - classifier: Maps each error to its category.
 ///   - random: Where jitter draws its random numbers.
 ///   - budget: A retry budget shared with other calls, which may refuse retries.
 ///   - observer: Receives every attempt outcome and scheduled retry.
+///   - retryIf: Decides whether an error is retried, instead of the policy's categories.
+///   - delay: Computes the delay before each retry, or `nil` to keep the schedule's.
 ///   - shouldRetry: Whether a returned value calls for another attempt.
 ///   - operation: The work to run, in the caller's isolation.
 /// - Returns: The first accepted value, or the last value when retrying ends on a rejected one.
@@ -384,16 +392,68 @@ nonisolated(nonsending) public func retry<Result, ClockType: Clock>(
 @inlinable
 nonisolated(nonsending) public func retry<Result, ClockType: Clock>(
     _ policy: RetryPolicy = .default,
+    name: String = "retry",
     clock: ClockType = ContinuousClock(),
     classifier: ErrorClassifier = .default,
     random: RandomSource = .system,
     budget: RetryBudget? = nil,
     observer: (any ResilienceObserver)? = nil,
+    retryIf: RetryPredicate? = nil,
+    delay: RetryDelayGenerator? = nil,
     retryingWhen shouldRetry: (Result) -> Bool,
     operation: nonisolated(nonsending) () async throws -> Result
 ) async throws -> Result where ClockType.Duration == Duration {
     try await Retry.run(
-        operation, policy: policy, name: "retry", clock: clock, classifier: classifier, random: random,
-        budget: budget, observer: observer, ignoringCategories: true, classifyResult: { shouldRetry($0) ? .transient : nil }
+        operation, policy: policy, name: name, clock: clock, classifier: classifier, random: random,
+        budget: budget, observer: observer, retryIf: retryIf, delay: delay, ignoringCategories: true,
+        classifyResult: { shouldRetry($0) ? .transient : nil }
+    )
+}
+
+/// Runs `operation`, retrying its failures per `policy` and the results `classifyResult` classifies
+/// as failures, which then follow the policy like errors: retryable categories, per-category
+/// schedules and `Retry-After` hints.
+///
+/// ```swift
+/// let response = try await retry(.rateLimit, classifyingResult: { response in
+///     response.status == 429 ? .rateLimited(retryAfter: response.retryAfter) : nil
+/// }) {
+///     try await http.get(url)
+/// }
+/// ```
+///
+/// - Parameters:
+///   - policy: What to retry, how often and how long to wait.
+///   - name: The name reported in events.
+///   - clock: The clock that measures and waits; the continuous clock by default.
+///   - classifier: Maps each error to its category.
+///   - random: Where jitter draws its random numbers.
+///   - budget: A retry budget shared with other calls, which may refuse retries.
+///   - observer: Receives every attempt outcome and scheduled retry.
+///   - retryIf: Decides whether an error is retried, instead of the policy's categories.
+///   - delay: Computes the delay before each retry, or `nil` to keep the schedule's.
+///   - classifyResult: A failure classification for a value that should count as a failure, or `nil`
+///     to accept it.
+///   - operation: The work to run, in the caller's isolation.
+/// - Returns: The first accepted value, or the last value when retrying ends on a rejected one.
+/// - Throws: The last attempt's error, unchanged, when retrying ends on an error.
+@inlinable
+nonisolated(nonsending) public func retry<Result, ClockType: Clock>(
+    _ policy: RetryPolicy = .default,
+    name: String = "retry",
+    clock: ClockType = ContinuousClock(),
+    classifier: ErrorClassifier = .default,
+    random: RandomSource = .system,
+    budget: RetryBudget? = nil,
+    observer: (any ResilienceObserver)? = nil,
+    retryIf: RetryPredicate? = nil,
+    delay: RetryDelayGenerator? = nil,
+    classifyingResult classifyResult: (Result) -> ErrorClassification?,
+    operation: nonisolated(nonsending) () async throws -> Result
+) async throws -> Result where ClockType.Duration == Duration {
+    try await Retry.run(
+        operation, policy: policy, name: name, clock: clock, classifier: classifier, random: random,
+        budget: budget, observer: observer, retryIf: retryIf, delay: delay, ignoringCategories: false,
+        classifyResult: classifyResult
     )
 }

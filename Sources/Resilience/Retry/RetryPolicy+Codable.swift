@@ -14,9 +14,9 @@
 ///
 /// Every field is optional: missing ones come from `preset` (a name in ``RetryPolicy/presets``; default
 /// `default`). Durations are seconds. Backoff `type`s: `constant` (`delay`), `linear` (`initialDelay`,
-/// `increment`, `maxDelay`), `exponential` (`initialDelay`, `multiplier` default 2, `maxDelay`),
-/// `custom` (`delays`). Jitter: `none`, `full`, `equal`, `decorrelated`, or
-/// `{ "type": "proportional", "fraction": 0.5 }`.
+/// `increment`, `maxDelay`), `exponential` (`initialDelay`, `multiplier` default 2, `maxDelay`,
+/// optional `minDelay`), `custom` (`delays`). Jitter: `none`, `full`, `equal`, `decorrelated`,
+/// `{ "type": "proportional", "fraction": 0.5 }` or `{ "type": "symmetric", "fraction": 0.25 }`.
 ///
 /// Decoding fails with a ``ConfigurationError`` naming the field, with its full path, for an invalid
 /// value, a value of the wrong type or an unknown field; never with a crash.
@@ -122,7 +122,9 @@ extension RetryPolicy: Codable {
 }
 
 extension Backoff: Codable {
-    private static let fieldNames: Set<String> = ["type", "delay", "initialDelay", "increment", "multiplier", "maxDelay", "delays"]
+    private static let fieldNames: Set<String> = [
+        "type", "delay", "initialDelay", "increment", "multiplier", "maxDelay", "minDelay", "delays",
+    ]
 
     /// Decodes a schedule such as `{ "type": "exponential", "initialDelay": 1, "maxDelay": 60 }`.
     ///
@@ -147,7 +149,8 @@ extension Backoff: Codable {
             self = .exponential(
                 initial: try fields.decodeSeconds("initialDelay"),
                 multiplier: try fields.decodeIfPresent(Double.self, "multiplier", expected: "a number") ?? 2,
-                maxDelay: try fields.decodeSeconds("maxDelay")
+                maxDelay: try fields.decodeSeconds("maxDelay"),
+                minDelay: try fields.decodeSecondsIfPresent("minDelay") ?? .zero
             )
         case "custom":
             let seconds = try fields.decode([Double].self, "delays", expected: "a list of numbers of seconds")
@@ -177,11 +180,12 @@ extension Backoff: Codable {
             try container.encode(initial.inSeconds, forKey: FieldKey("initialDelay"))
             try container.encode(increment.inSeconds, forKey: FieldKey("increment"))
             try container.encode(maxDelay.inSeconds, forKey: FieldKey("maxDelay"))
-        case .exponential(let initial, let multiplier, let maxDelay):
+        case .exponential(let initial, let multiplier, let maxDelay, let minDelay):
             try container.encode("exponential", forKey: FieldKey("type"))
             try container.encode(initial.inSeconds, forKey: FieldKey("initialDelay"))
             try container.encode(multiplier, forKey: FieldKey("multiplier"))
             try container.encode(maxDelay.inSeconds, forKey: FieldKey("maxDelay"))
+            if minDelay > .zero { try container.encode(minDelay.inSeconds, forKey: FieldKey("minDelay")) }
         case .custom(let delays):
             try container.encode("custom", forKey: FieldKey("type"))
             try container.encode(delays.map(\.inSeconds), forKey: FieldKey("delays"))
@@ -217,23 +221,26 @@ extension Jitter: Codable {
     private init(named name: String, fraction: Double?, field: String) throws(ConfigurationError) {
         if name == "proportional" {
             self = .proportional(fraction ?? 0.5)
+        } else if name == "symmetric" {
+            self = .symmetric(fraction ?? 0.25)
         } else if let jitter = Self.namedKinds[name] {
             self = jitter
         } else {
             throw ConfigurationError.invalid(
                 field,
-                "must be one of none, full, equal, decorrelated, proportional, got \"\(name)\""
+                "must be one of none, full, equal, decorrelated, proportional, symmetric, got \"\(name)\""
             )
         }
     }
 
     /// Encodes the jitter's name, or `{ "type": "proportional", "fraction": … }`.
     public func encode(to encoder: any Encoder) throws {
-        if case .proportional(let fraction) = kind {
+        switch kind {
+        case .proportional(let fraction), .symmetric(let fraction):
             var container = encoder.container(keyedBy: FieldKey.self)
-            try container.encode("proportional", forKey: FieldKey("type"))
+            try container.encode(kind == .proportional(fraction) ? "proportional" : "symmetric", forKey: FieldKey("type"))
             try container.encode(fraction, forKey: FieldKey("fraction"))
-        } else {
+        case .none, .full, .equal, .decorrelated:
             var container = encoder.singleValueContainer()
             try container.encode(description)
         }

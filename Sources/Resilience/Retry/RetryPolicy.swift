@@ -4,6 +4,21 @@
 /// configuration file or travel between tasks. Its initialiser checks every field and throws a
 /// ``ConfigurationError`` naming the one that is wrong; decoding checks the same way.
 ///
+/// To adjust a preset, change it with ``with(_:)``, which checks the result, or set fields directly
+/// and call ``validate()``:
+///
+/// ```swift
+/// let ocr = try RetryPolicy.aggressive.with { $0.maxAttempts = 7 }
+///
+/// var vision = RetryPolicy.rateLimit
+/// vision.maxElapsedTime = .seconds(90)
+/// try vision.validate()
+/// ```
+///
+/// A policy that was never checked still never crashes a retry loop: every field is used within its
+/// range (fewer than 1 attempt makes one, a negative delay waits zero, a fraction outside `0...1` is
+/// clamped, a negative time budget allows no retry).
+///
 /// ```swift
 /// let policy = try RetryPolicy(
 ///     maxAttempts: 5,
@@ -20,25 +35,26 @@
 public struct RetryPolicy: Hashable, Sendable {
     /// The most calls of the operation, counting the first: `3` means one call and up to two retries
     /// (the guide's `max_retries`). At least 1.
-    public private(set) var maxAttempts: Int
+    public var maxAttempts: Int
 
     /// The schedule of delays between attempts, used for every category without its own entry in
     /// ``backoffByCategory``.
-    public private(set) var backoff: Backoff
+    public var backoff: Backoff
 
     /// The randomisation applied to every delay.
-    public private(set) var jitter: Jitter
+    public var jitter: Jitter
 
     /// The budget for the whole call, measured from the start of the first attempt, or `nil` for none.
     ///
     /// A retry loop never starts a wait that would end past it: when the next delay would cross the
     /// budget, it stops and rethrows the last error at once instead of sleeping. Must be positive.
-    public private(set) var maxElapsedTime: Duration?
+    public var maxElapsedTime: Duration?
 
     /// The categories of failure that are retried; all others are rethrown at once.
     /// ``ErrorCategory/cancellation`` may not be included: cancelled work is never retried.
     public var retryableCategories: Set<ErrorCategory> {
-        Set(ErrorCategory.allCases.filter { retryableMask & $0.bit != 0 })
+        get { Set(ErrorCategory.allCases.filter { retryableMask & $0.bit != 0 }) }
+        set { retryableMask = newValue.reduce(0) { $0 | $1.bit } }
     }
 
     /// Schedules for particular categories, replacing ``backoff`` for failures of that category, such as
@@ -47,7 +63,8 @@ public struct RetryPolicy: Hashable, Sendable {
     /// Every schedule is indexed by the overall retry number, so after two transient failures a rate
     /// limit waits the rate-limit schedule's third delay.
     public var backoffByCategory: [ErrorCategory: Backoff] {
-        categorySchedules?.schedules ?? [:]
+        get { categorySchedules?.schedules ?? [:] }
+        set { categorySchedules = newValue.isEmpty ? nil : CategorySchedules(newValue) }
     }
 
     // Storage chosen so that copying a policy (as every `retry(.default) { … }` call does) costs no
@@ -105,8 +122,30 @@ public struct RetryPolicy: Hashable, Sendable {
         self.categorySchedules = backoffByCategory.isEmpty ? nil : CategorySchedules(backoffByCategory)
     }
 
+    /// A copy with `changes` applied, then checked: the way to adjust a preset.
+    ///
+    /// ```swift
+    /// let policy = try RetryPolicy.aggressive.with {
+    ///     $0.maxAttempts = 7
+    ///     $0.jitter = .full
+    /// }
+    /// ```
+    ///
+    /// - Parameter changes: Sets the fields to change.
+    /// - Returns: The changed policy.
+    /// - Throws: ``ConfigurationError`` naming the first invalid field.
+    public func with(_ changes: (inout RetryPolicy) -> Void) throws(ConfigurationError) -> RetryPolicy {
+        var copy = self
+        changes(&copy)
+        try copy.validate()
+        return copy
+    }
+
     /// Checks every field, throwing for the first invalid one.
-    func validate() throws(ConfigurationError) {
+    ///
+    /// - Throws: ``ConfigurationError`` naming the invalid field: `maxAttempts`, `backoff.multiplier`,
+    ///   `jitter.fraction`, `maxElapsedTime`, `retryableCategories`, `backoffByCategory.rateLimited.maxDelay`, ….
+    public func validate() throws(ConfigurationError) {
         guard maxAttempts >= 1 else {
             throw .invalid("maxAttempts", "must be at least 1, got \(maxAttempts)")
         }

@@ -28,6 +28,8 @@ struct RetryStateMachine: Sendable {
     ///   - elapsed: Time since the first attempt started, when the policy has a time budget.
     ///   - policy: The policy in force.
     ///   - ignoringCategories: Retry whatever the category (a result predicate said so), except cancellation.
+    ///   - retryable: Whether the failure is retried, overriding the policy's categories; `nil` to use them.
+    ///   - customDelay: Replaces the schedule's (jittered) delay when it returns a value.
     ///   - generator: The source of jitter.
     @usableFromInline
     mutating func decide<Generator: RandomNumberGenerator>(
@@ -36,11 +38,13 @@ struct RetryStateMachine: Sendable {
         elapsed: Duration?,
         policy: RetryPolicy,
         ignoringCategories: Bool = false,
+        retryable: Bool? = nil,
+        customDelay: ((Duration) -> Duration?)? = nil,
         using generator: inout Generator
     ) -> Decision {
         let category = classification.category
         if category == .cancellation { return .stop(.cancelled) }
-        guard ignoringCategories || policy.retries(category) else { return .stop(.notRetryable) }
+        guard ignoringCategories || (retryable ?? policy.retries(category)) else { return .stop(.notRetryable) }
         guard attempt < policy.maxAttempts else { return .stop(.attemptsExhausted) }
 
         let schedule = policy.backoff(for: category)
@@ -50,15 +54,115 @@ struct RetryStateMachine: Sendable {
             backoff: schedule,
             using: &generator
         )
+        if let custom = customDelay?(delay) {
+            // A computed delay is bounded like the schedule's: never negative, never past its cap.
+            delay = min(max(custom, .zero), schedule.maxDelay ?? .saturatedMaximum)
+        }
         // A server controls the hint: bound it (the field is public and may be set past the initialiser's clamp).
         if let hint = classification.retryAfter.map({ min(max($0, .zero), .saturatedMaximum) }) {
             if let cap = schedule.maxDelay, hint > cap { return .stop(.retryAfterExceedsMaxDelay) }
             delay = max(delay, hint)
         }
-        if let budget = policy.maxElapsedTime, let elapsed, elapsed + delay > budget {
+        if let budget = policy.maxElapsedTime, let elapsed, elapsed.saturatingAdding(delay) > budget {
             return .stop(.elapsedTimeExhausted)
         }
         previousDelay = delay
         return .retry(after: delay)
+    }
+
+    /// Reports the failure, decides what follows it (asking the retry budget), and reports the decision.
+    ///
+    /// Not generic, so that the failure path of every `Retry` shares one specialised copy.
+    @usableFromInline
+    mutating func decideAfterFailure(
+        _ classification: ErrorClassification,
+        error: (any Error)?,
+        attempt: Int,
+        elapsed: Duration?,
+        ignoringCategories: Bool,
+        retryIf: RetryPredicate?,
+        delay generator: RetryDelayGenerator?,
+        policy: RetryPolicy,
+        name: String,
+        random: RandomSource,
+        budget: RetryBudget?,
+        observer: (any ResilienceObserver)?
+    ) -> Decision {
+        if let observer {
+            let event: ResilienceEvent =
+                if let error {
+                    .attemptFailed(strategy: name, attempt: attempt, error: error, classification: classification)
+                } else {
+                    .resultRejected(strategy: name, attempt: attempt, classification: classification)
+                }
+            observer.observe(event)
+        }
+        var decision: Decision
+        if Task.isCancelled {
+            decision = .stop(.cancelled)
+        } else {
+            var randomness = random.makeGenerator()
+            let retryable = retryIf.flatMap { predicate in error.map { predicate($0) } }
+            let previous = previousDelay
+            let customDelay = generator.map { generator in
+                { (scheduled: Duration) in
+                    generator(
+                        RetryDelayContext(
+                            attempt: attempt, error: error, classification: classification,
+                            scheduledDelay: scheduled, previousDelay: previous
+                        )
+                    )
+                }
+            }
+            decision = decide(
+                after: classification,
+                attempt: attempt,
+                elapsed: elapsed,
+                policy: policy,
+                ignoringCategories: ignoringCategories,
+                retryable: retryable,
+                customDelay: customDelay,
+                using: &randomness
+            )
+            if case .retry = decision, let budget, !budget.tryAcquireRetry(afterAttempt: attempt) {
+                observer?.observe(.retryBudgetRefused(strategy: name, budget: budget.name, attempt: attempt))
+                decision = .stop(.retryBudgetExhausted)
+            }
+        }
+        if let observer {
+            let event: ResilienceEvent =
+                switch decision {
+                case .retry(let delay):
+                    .retryScheduled(strategy: name, attempt: attempt, delay: delay, error: error, classification: classification)
+                case .stop(let reason):
+                    .retriesEnded(strategy: name, attempts: attempt, reason: reason, error: error)
+                }
+            observer.observe(event)
+        }
+        return decision
+    }
+
+    /// Throws `CancellationError` if the task is cancelled, ending the retries, instead of a wait of zero.
+    @usableFromInline
+    static func checkCancellation(
+        afterAttempt attempt: Int,
+        lastError: (any Error)?,
+        name: String,
+        observer: (any ResilienceObserver)?
+    ) throws {
+        guard Task.isCancelled else { return }
+        reportCancellation(afterAttempt: attempt, lastError: lastError, name: name, observer: observer)
+        throw CancellationError()
+    }
+
+    /// Tells the observer that cancellation ended the retries after `attempt`.
+    @usableFromInline
+    static func reportCancellation(
+        afterAttempt attempt: Int,
+        lastError: (any Error)?,
+        name: String,
+        observer: (any ResilienceObserver)?
+    ) {
+        observer?.observe(.retriesEnded(strategy: name, attempts: attempt, reason: .cancelled, error: lastError))
     }
 }

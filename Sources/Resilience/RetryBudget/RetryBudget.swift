@@ -155,7 +155,7 @@ public final class RetryBudget: Sendable, CustomStringConvertible {
         let now = elapsed()
         let allowed = state.withLock { $0.tryAcquireRetry(at: now) }
         if !allowed {
-            observer?.observe(ResilienceEvent(strategy: name, kind: .retryBudgetRefused(budget: name, attempt: attempt)))
+            observer?.observe(.retryBudgetRefused(strategy: name, budget: name, attempt: attempt))
         }
         return allowed
     }

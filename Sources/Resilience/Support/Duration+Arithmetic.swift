@@ -40,6 +40,15 @@ extension Duration {
     }
 }
 
+extension Duration {
+    /// `self + other` in whole nanoseconds, saturated to the `Int64` nanosecond range.
+    func saturatingAdding(_ other: Duration) -> Duration {
+        let (sum, overflow) = saturatingNanoseconds.addingReportingOverflow(other.saturatingNanoseconds)
+        if overflow { return other > .zero ? .nanoseconds(Int64.max) : .nanoseconds(Int64.min) }
+        return .nanoseconds(sum)
+    }
+}
+
 extension Int64 {
     /// `self + other`, saturated to `Int64.max` (both operands are non-negative in the library's use).
     @inline(__always)

@@ -8,10 +8,10 @@ import Synchronization
 /// ``ErrorCategory/timeout`` the retry sees it as retryable.
 ///
 /// ```swift
-/// let pipeline = try ResiliencePipeline(name: "vision") {
-///     try Timeout(.seconds(60))          // whole call
+/// let pipeline = ResiliencePipeline(name: "vision") {
+///     Timeout(.seconds(60))          // whole call
 ///     Retry(.rateLimit)
-///     try Timeout(.seconds(10))          // each attempt
+///     Timeout(.seconds(10))          // each attempt
 /// }
 /// ```
 ///
@@ -22,8 +22,13 @@ import Synchronization
 /// throwing, so a timed-out call never leaves work running behind it. The operation must therefore
 /// honour cancellation for the timeout to end the call promptly (the clocks' sleeps, URLSession,
 /// AsyncHTTPClient and NIO-based clients do). A value that arrives despite the deadline is returned;
-/// cancelling the caller cancels the operation and rethrows what it throws.
-public struct Timeout<ClockType: Clock>: ObservedStrategy where ClockType.Duration == Duration {
+/// cancelling the caller cancels the operation and rethrows what it throws; a caller already
+/// cancelled gets `CancellationError` and the operation never runs.
+///
+/// Creating one never fails: a zero or negative limit expires at once, and one beyond about 292
+/// years (`Int64.max` nanoseconds) counts as that. ``validate()`` reports such values by name, for
+/// limits read from configuration.
+public struct Timeout<ClockType: Clock>: ResilienceStrategy, ObservedStrategy where ClockType.Duration == Duration {
     /// The time limit.
     public let duration: Duration
     /// The strategy's name, reported in its events.
@@ -36,32 +41,38 @@ public struct Timeout<ClockType: Clock>: ObservedStrategy where ClockType.Durati
     /// Creates a time limit.
     ///
     /// - Parameters:
-    ///   - timeout: The time limit; positive.
+    ///   - timeout: The time limit; a zero or negative one expires at once.
     ///   - name: The name reported in events.
     ///   - clock: The clock the limit is measured on.
     ///   - observer: Receives the strategy's events.
-    /// - Throws: ``ConfigurationError`` naming `timeout` when it is zero, negative or over 292 years.
     public init(
         _ timeout: Duration,
         name: String = "timeout",
         clock: ClockType,
         observer: (any ResilienceObserver)? = nil
-    ) throws(ConfigurationError) {
-        guard timeout > .zero else { throw .invalid("timeout", "must be positive, got \(timeout)") }
-        guard timeout <= .saturatedMaximum else {
-            throw .invalid("timeout", "must be at most \(Duration.saturatedMaximum) (about 292 years), got \(timeout)")
-        }
+    ) {
         self.duration = timeout
         self.name = name
         self.clock = clock
         self.observer = observer
     }
 
+    /// Checks the limit, for one read from configuration.
+    ///
+    /// - Throws: ``ConfigurationError`` naming `timeout` when it is zero, negative or over 292 years.
+    public func validate() throws(ConfigurationError) {
+        guard duration > .zero else { throw .invalid("timeout", "must be positive, got \(duration)") }
+        guard duration <= .saturatedMaximum else {
+            throw .invalid("timeout", "must be at most \(Duration.saturatedMaximum) (about 292 years), got \(duration)")
+        }
+    }
+
     /// Runs `operation`, cancelling it and throwing ``TimeoutError`` if it is not done in time.
     ///
     /// - Parameter operation: The work to run, in the caller's isolation.
     /// - Returns: The operation's value.
-    /// - Throws: ``TimeoutError`` when the limit passed; otherwise the operation's error, unchanged.
+    /// - Throws: ``TimeoutError`` when the limit passed; `CancellationError` when the calling task is
+    ///   already cancelled; otherwise the operation's error, unchanged.
     nonisolated(nonsending) public func execute<Result>(
         _ operation: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
@@ -79,6 +90,8 @@ public struct Timeout<ClockType: Clock>: ObservedStrategy where ClockType.Durati
         _ operation: nonisolated(nonsending) () async throws -> Result,
         isolation: isolated (any Actor)? = #isolation
     ) async throws -> Result {
+        try Task.checkCancellation()
+        let duration = min(max(duration, .zero), .saturatedMaximum)
         let deadline = clock.now.advanced(by: duration)
         let clock = self.clock
         return try await withoutActuallyEscaping(operation) { operation in
@@ -117,7 +130,7 @@ public struct Timeout<ClockType: Clock>: ObservedStrategy where ClockType.Durati
                 return value
             case .failure(let error):
                 guard expired else { throw error }
-                observer?.observe(ResilienceEvent(strategy: name, kind: .timedOut(after: duration)))
+                observer?.observe(.timedOut(strategy: name, after: duration))
                 throw TimeoutError(timeout: duration)
             case nil:
                 throw CancellationError()
@@ -135,12 +148,11 @@ extension Timeout where ClockType == ContinuousClock {
     /// Creates a time limit on the continuous clock.
     ///
     /// - Parameters:
-    ///   - timeout: The time limit; positive.
+    ///   - timeout: The time limit; a zero or negative one expires at once.
     ///   - name: The name reported in events.
     ///   - observer: Receives the strategy's events.
-    /// - Throws: ``ConfigurationError`` naming `timeout` when it is zero, negative or over 292 years.
-    public init(_ timeout: Duration, name: String = "timeout", observer: (any ResilienceObserver)? = nil) throws(ConfigurationError) {
-        try self.init(timeout, name: name, clock: ContinuousClock(), observer: observer)
+    public init(_ timeout: Duration, name: String = "timeout", observer: (any ResilienceObserver)? = nil) {
+        self.init(timeout, name: name, clock: ContinuousClock(), observer: observer)
     }
 }
 

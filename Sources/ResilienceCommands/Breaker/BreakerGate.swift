@@ -93,15 +93,15 @@ public final class BreakerGate: AttemptGate {
             return AttemptRejection(
                 reason: "the circuit breaker state file \"\(settings.path)\" cannot be used", exitStatus: error.exitStatus)
         }
-        switch acquisition {
-        case .granted(let granted, let transition):
+        if let granted = acquisition.permit {
             permit.withLock { $0 = granted }
-            if transition != nil { report("circuit breaker \"\(settings.path)\" is half-open: this run probes") }
+            if acquisition.transition != nil { report("circuit breaker \"\(settings.path)\" is half-open: this run probes") }
             return nil
-        case .rejected(let state, let retryAfter):
-            return AttemptRejection(
-                reason: rejectionReason(state, retryAfter: retryAfter, now: time), exitStatus: 75, retryAfter: retryAfter)
         }
+        let state = acquisition.rejectedState ?? .open
+        return AttemptRejection(
+            reason: rejectionReason(state, retryAfter: acquisition.retryAfter, now: time), exitStatus: 75,
+            retryAfter: acquisition.retryAfter)
     }
 
     /// Gives the permit of the attempt back with its outcome, reporting a change of state.

@@ -115,7 +115,8 @@ public struct BreakerOptions: ParsableArguments {
                 minimumThroughput: base.minimumThroughput,
                 breakDuration: breakDuration.map { .constant($0) } ?? base.breakDuration,
                 maxConcurrentProbes: base.maxConcurrentProbes,
-                successesToClose: base.successesToClose,
+                halfOpenRule: base.halfOpenRule,
+                halfOpensAutomatically: base.halfOpensAutomatically,
                 probeTimeout: probeTimeout,
                 failureCategories: base.failureCategories
             )

@@ -39,7 +39,8 @@ final class RunRecorder: ResilienceObserver {
 
     func observe(_ event: ResilienceEvent) {
         switch event.kind {
-        case .retryScheduled(let attempt, let delay, _, _):
+        case .retryScheduled:
+            guard let attempt = event.attempt, let delay = event.delay else { return }
             let outcome = state.withLock { state -> AttemptOutcome? in
                 state.delays[attempt] = delay
                 guard let index = state.outcomes.lastIndex(where: { $0.attempt == attempt }) else { return nil }
@@ -52,8 +53,8 @@ final class RunRecorder: ResilienceObserver {
             guard let outcome else { return }
             diagnostics.write(outcome.standardOutput)
             report("\(label(outcome)) failed: \(outcome.summary); retrying in \(DurationArgument.format(delay))")
-        case .retriesEnded(_, let reason, _):
-            state.withLock { $0.endReason = reason }
+        case .retriesEnded:
+            state.withLock { $0.endReason = event.stopReason }
         default:
             break
         }

@@ -11,11 +11,11 @@ struct CircuitBreakerConfigurationTests {
         #expect(configuration.breakDuration == .constant(.seconds(60)))
         #expect(configuration.failureRateThreshold == nil)
         #expect(configuration.maxConcurrentProbes == 1)
-        #expect(configuration.successesToClose == 1)
+        #expect(configuration.halfOpenRule == .consecutiveSuccesses(1))
         #expect(configuration.probeTimeout == .seconds(60))
         #expect(configuration.failureCategories == [.timeout, .connectionFailure, .ioFailure, .transient, .rateLimited])
         #expect(try CircuitBreakerConfiguration() == configuration)
-        #expect("\(configuration)" == "opens after 5 consecutive failures, for constant(60.0 s), 1 probe(s), 1 to close")
+        #expect("\(configuration)" == "opens after 5 consecutive failures, for constant(60.0 s), 1 probe(s) at once, closes after 1 successful probe")
     }
 
     /// A configuration built by `make`, or the error it throws.
@@ -52,7 +52,7 @@ struct CircuitBreakerConfigurationTests {
                 try CircuitBreakerConfiguration(breakDuration: .exponential(initial: .seconds(1), multiplier: 0.5, maxDelay: .seconds(9)))
             },
             Invalid("maxConcurrentProbes") { try CircuitBreakerConfiguration(maxConcurrentProbes: 0) },
-            Invalid("successesToClose") { try CircuitBreakerConfiguration(successesToClose: 0) },
+            Invalid("halfOpenRule.successes") { try CircuitBreakerConfiguration(halfOpenRule: .consecutiveSuccesses(0)) },
             Invalid("probeTimeout") { try CircuitBreakerConfiguration(probeTimeout: .zero) },
             Invalid("slowCalls.threshold") { try CircuitBreakerConfiguration(slowCalls: .countedAsFailures(over: .zero)) },
             Invalid("slowCalls.rateThreshold") { try CircuitBreakerConfiguration(slowCalls: .tripping(atRate: 2, over: .seconds(1))) },
@@ -85,7 +85,7 @@ struct CircuitBreakerConfigurationTests {
             minimumThroughput: 20,
             breakDuration: .exponential(initial: .seconds(30), multiplier: 2, maxDelay: .seconds(300)),
             maxConcurrentProbes: 3,
-            successesToClose: 2,
+            halfOpenRule: .consecutiveSuccesses(2),
             probeTimeout: nil,
             failureCategories: [.timeout, .rateLimited]
         )

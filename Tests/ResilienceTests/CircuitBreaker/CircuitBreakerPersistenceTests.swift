@@ -16,7 +16,7 @@ struct CircuitBreakerPersistenceTests {
             minimumThroughput: 50,
             breakDuration: .exponential(initial: .seconds(10), multiplier: 2, maxDelay: .seconds(60)),
             maxConcurrentProbes: 2,
-            successesToClose: 2,
+            halfOpenRule: .consecutiveSuccesses(2),
             probeTimeout: .seconds(30)
         )
     }

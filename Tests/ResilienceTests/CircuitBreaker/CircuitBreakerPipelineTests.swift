@@ -46,14 +46,15 @@ struct CircuitBreakerPipelineTests {
         #expect(pipelineEvents.rejectedStates == [.open])
     }
 
-    @Test("in a pipeline, a fallback applies to calls of its own result type only")
+    @Test("in a pipeline, a fallback makes the pipeline typed by its value")
     func fallbackResultType() async throws {
         let pipeline = ResiliencePipeline(name: "p") {
             Fallback<String>(handling: [.timeout]) { _ in "fallback" }
+            Retry(.default, clock: ManualClock(advancesAutomatically: true))
         }
         #expect(try await pipeline.execute { () async throws -> String in throw CategorizedError.timeout } == "fallback")
-        await #expect(throws: CategorizedError.timeout) {
-            try await pipeline.execute { () async throws -> Int in throw CategorizedError.timeout }
-        }
+        // A call of another result type does not compile: see the compile-failure tests.
+        let typed: any TypedResilienceStrategy<String> = pipeline
+        #expect(typed.description == "p: fallback → retry(retry: 3 attempts, exponential(1.0 s × 2.0, max 60.0 s), jitter proportional(0.5))")
     }
 }

@@ -23,18 +23,15 @@ extension CircuitBreakerStateMachine where Instant == ManualClock.Instant {
         until end: Double? = nil,
         _ configuration: CircuitBreakerConfiguration
     ) -> (granted: Bool, transitions: [CircuitBreakerTransition]) {
-        switch acquire(at: at(start), configuration: configuration) {
-        case .rejected:
-            return (false, [])
-        case .granted(let permit, let transition):
-            let second = record(outcome, for: permit, at: at(end ?? start), configuration: configuration)
-            return (true, [transition, second].compactMap { $0 })
-        }
+        let acquisition = acquire(at: at(start), configuration: configuration)
+        guard let permit = acquisition.permit else { return (false, []) }
+        let second = record(outcome, for: permit, at: at(end ?? start), configuration: configuration)
+        return (true, [acquisition.transition, second].compactMap { $0 })
     }
 
     /// Acquires a permit; `nil` when rejected.
     mutating func permit(at seconds: Double, _ configuration: CircuitBreakerConfiguration) -> Permit? {
-        guard case .granted(let permit, _) = acquire(at: at(seconds), configuration: configuration) else { return nil }
+        guard let permit = (acquire(at: at(seconds), configuration: configuration)).permit else { return nil }
         return permit
     }
 
@@ -100,7 +97,11 @@ struct CircuitBreakerStateMachineTests {
             machine.snapshot(at: at(100), configuration: guide)
                 == CircuitBreakerSnapshot(
                     state: .open, calls: 5, failures: 5, consecutiveFailures: 5, consecutiveOpenings: 1, timeUntilHalfOpen: .zero))
-        guard case .granted(let probe, let transition) = machine.acquire(at: at(64), configuration: guide) else {
+        let acquired = machine.acquire(at: at(64), configuration: guide)
+
+        let transition = acquired.transition
+
+        guard let probe = acquired.permit else {
             Issue.record("expected a probe")
             return
         }
@@ -113,7 +114,7 @@ struct CircuitBreakerStateMachineTests {
     @Test("half-open closes after enough successful probes, with empty counts")
     func halfOpenCloses() throws {
         let configuration = try CircuitBreakerConfiguration(
-            consecutiveFailureThreshold: 1, breakDuration: .constant(.seconds(10)), successesToClose: 3)
+            consecutiveFailureThreshold: 1, breakDuration: .constant(.seconds(10)), halfOpenRule: .consecutiveSuccesses(3))
         var machine = Machine(configuration)
         machine.call(.failure, at: 0, configuration)
         #expect(machine.call(.success, at: 10, configuration).transitions == [change(.open, .halfOpen, .breakElapsed)])
@@ -134,7 +135,7 @@ struct CircuitBreakerStateMachineTests {
         machine.call(.failure, at: now, configuration)
         var breaks: [Duration] = []
         for _ in 0..<5 {
-            guard case .rejected(_, let retryAfter?) = machine.acquire(at: at(now), configuration: configuration) else {
+            guard let retryAfter = (machine.acquire(at: at(now), configuration: configuration)).retryAfter else {
                 Issue.record("expected a rejection")
                 return
             }
@@ -159,7 +160,7 @@ struct CircuitBreakerStateMachineTests {
     func halfOpenProbeLimit(probes: Int) throws {
         let configuration = try CircuitBreakerConfiguration(
             consecutiveFailureThreshold: 1, breakDuration: .constant(.seconds(1)), maxConcurrentProbes: probes,
-            successesToClose: probes)
+            halfOpenRule: .consecutiveSuccesses(probes))
         var machine = Machine(configuration)
         machine.call(.failure, at: 0, configuration)
         var permits: [Machine.Permit] = []
@@ -374,7 +375,7 @@ struct CircuitBreakerStateMachineTests {
         _ = machine.isolate(at: at(10_002), configuration: guide)
         #expect(machine.release(at: at(10_003), configuration: guide) == change(.isolated, .closed, .released))
         #expect(machine.release(at: at(10_004), configuration: guide) == nil)
-        #expect(machine.snapshot(at: at(10_004), configuration: guide) == CircuitBreakerSnapshot(state: .closed))
+        #expect(machine.snapshot(at: at(10_004), configuration: guide) == CircuitBreakerSnapshot(state: .closed, rejectedCalls: 1))
     }
 
     @Test("disabled lets every call through and records it, but never trips")

@@ -19,7 +19,7 @@ func makeBreaker(
             consecutiveFailureThreshold: failures,
             breakDuration: .constant(.seconds(breakSeconds)),
             maxConcurrentProbes: probes,
-            successesToClose: successesToClose
+            halfOpenRule: .consecutiveSuccesses(successesToClose)
         ),
         clock: clock,
         observer: observer
@@ -171,12 +171,30 @@ struct CircuitBreakerTests {
     func failureOfCancelledTaskIgnored() async throws {
         let breaker = try makeBreaker(failures: 1)
         let task = Task {
-            withUnsafeCurrentTask { $0?.cancel() }
-            return try await breaker.execute { () async throws -> Int in throw CategorizedError.connection }
+            try await breaker.execute { () async throws -> Int in
+                withUnsafeCurrentTask { $0?.cancel() }
+                throw CategorizedError.connection
+            }
         }
         await #expect(throws: CategorizedError.connection) { try await task.value }
         #expect(breaker.state == .closed)
         #expect(breaker.snapshot().failures == 0)
+    }
+
+    @Test("a caller already cancelled gets CancellationError; the operation never runs and nothing counts")
+    func alreadyCancelledCaller() async throws {
+        let breaker = try makeBreaker(failures: 1)
+        let ran = Counter()
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await breaker.execute { () async throws -> Int in
+                ran.increment()
+                throw CategorizedError.connection
+            }
+        }
+        await #expect(throws: CancellationError.self) { try await task.value }
+        #expect(ran.value == 0)
+        #expect(breaker.snapshot() == CircuitBreakerSnapshot(state: .closed))
     }
 
     @Test("returned values classified as failures count, and are still returned")

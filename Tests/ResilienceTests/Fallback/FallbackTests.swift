@@ -88,10 +88,23 @@ struct FallbackTests {
     func cancelledCaller() async throws {
         let fallback = Fallback<Int>(handling: [.timeout]) { _ in -1 }
         let task = Task {
-            withUnsafeCurrentTask { $0?.cancel() }
-            return try await fallback.execute { throw CategorizedError.timeout }
+            try await fallback.execute {
+                withUnsafeCurrentTask { $0?.cancel() }
+                throw CategorizedError.timeout
+            }
         }
         await #expect(throws: CategorizedError.timeout) { try await task.value }
+        // Cancelled before the call: neither the operation nor the fallback runs.
+        let ran = Counter()
+        let early = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await fallback.execute {
+                ran.increment()
+                throw CategorizedError.timeout
+            }
+        }
+        await #expect(throws: CancellationError.self) { try await early.value }
+        #expect(ran.value == 0)
         await #expect(throws: CancellationError.self) {
             try await Fallback<Int>(shouldHandle: { _, _ in true }) { _ in -1 }.execute { throw CancellationError() }
         }
