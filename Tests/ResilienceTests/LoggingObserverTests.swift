@@ -24,9 +24,12 @@ struct CapturingLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// Records the line with the handler's own metadata merged in (the line's wins), as a real
+    /// handler prints it.
     func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { _, line in line }
         storage.entries.withLock {
-            $0.append(Entry(level: event.level, message: "\(event.message)", metadata: event.metadata ?? [:]))
+            $0.append(Entry(level: event.level, message: "\(event.message)", metadata: merged))
         }
     }
 
@@ -98,5 +101,86 @@ struct LoggingObserverLevelTests {
             }
         }
         #expect(handler.entries.map(\.level) == [.debug])
+    }
+}
+
+@Suite("Logging observer and the caller's logger")
+struct LoggingObserverContextTests {
+    /// An error that counts how often it is described, to show when lines are built.
+    final class DescribedError: Error, CustomStringConvertible, ClassifiableError {
+        let descriptions = AnnotatedMutex(0)
+        var description: String {
+            descriptions.withLock { $0 += 1 }
+            return "described"
+        }
+        var resilienceClassification: ErrorClassification { .timeout }
+    }
+
+    @Test("by default lines go to the calling task's Logger.current, with the request's metadata")
+    func taskLocalLogger() async throws {
+        let handler = CapturingLogHandler()
+        let logger = Logger(label: "app") { _ in handler }
+        let breaker = try makeBreaker(failures: 1, observer: LoggingObserver())
+        try await withLogger(logger) { _ in
+            try await withLogger(mergingMetadata: ["request.id": "r-42"]) { _ in
+                _ = try? await breaker.execute { () async throws -> Int in throw CategorizedError.timeout }
+            }
+        }
+        let entries = handler.entries
+        #expect(entries.map(\.message) == ["Circuit open (was closed): consecutiveFailures"])
+        #expect(entries.first?.metadata["request.id"] == "r-42")
+        #expect(entries.first?.metadata["resilience.to_state"] == "open")
+    }
+
+    @Test("a logger given to the observer still carries the calling task's metadata; its own wins on a clash")
+    func fixedLoggerMergesTaskMetadata() async throws {
+        let fixed = CapturingLogHandler()
+        var logger = Logger(label: "resilience") { _ in fixed }
+        logger[metadataKey: "service"] = "receipts"
+        let observer = LoggingObserver(logger: logger)
+        let clock = ManualClock(advancesAutomatically: true)
+        let app = Logger(label: "app") { _ in CapturingLogHandler() }
+        try await withLogger(app) { _ in
+            try await withLogger(mergingMetadata: ["request.id": "r-7", "service": "other"]) { _ in
+                _ = try? await retry(.default, clock: clock, observer: observer) { () async throws -> Int in
+                    throw CategorizedError.timeout
+                }
+            }
+        }
+        #expect(fixed.entries.count == 3)
+        #expect(fixed.entries.allSatisfy { $0.metadata["request.id"] == "r-7" && $0.metadata["service"] == "receipts" })
+    }
+
+    @Test("an event at a disabled level builds no line: the error is never even described")
+    func lazyLines() async throws {
+        let handler = CapturingLogHandler()
+        var logger = Logger(label: "quiet") { _ in handler }
+        logger.logLevel = .critical
+        let error = DescribedError()
+        _ = try? await retry(.default, clock: ManualClock(advancesAutomatically: true), observer: LoggingObserver(logger: logger)) {
+            () async throws -> Int in throw error
+        }
+        #expect(handler.entries.isEmpty)
+        #expect(error.descriptions.withLock { $0 } == 0)
+
+        logger.logLevel = .trace
+        _ = try? await retry(.default, clock: ManualClock(advancesAutomatically: true), observer: LoggingObserver(logger: logger)) {
+            () async throws -> Int in throw error
+        }
+        #expect(handler.entries.count == 3)
+        #expect(error.descriptions.withLock { $0 } == 3)
+    }
+
+    @Test("time-outs and budget refusals are logged at warning, with their metadata")
+    func timeoutsAndBudgets() async throws {
+        let handler = CapturingLogHandler()
+        let logger = Logger(label: "test") { _ in handler }
+        let observer = LoggingObserver(logger: logger)
+        observer.observe(.timedOut(strategy: "attempt-timeout", after: .seconds(5)))
+        observer.observe(.retryBudgetRefused(strategy: "retry", budget: "ocr-budget", attempt: 2))
+        #expect(handler.entries.map(\.level) == [.warning, .warning])
+        #expect(handler.entries[0].metadata["resilience.timeout_seconds"] == "5.0")
+        #expect(handler.entries[1].metadata["resilience.budget"] == "ocr-budget")
+        #expect(handler.entries[1].metadata["resilience.attempt"] == "2")
     }
 }
