@@ -1,7 +1,7 @@
 /// A change of a circuit breaker's state: from where, to where, and why.
 ///
 /// Returned by ``CircuitBreakerStateMachine``'s methods and reported to observers as
-/// ``ResilienceEvent/Kind/circuitStateChanged(from:to:reason:)``.
+/// ``ResilienceEvent/Kind/circuitStateChanged``.
 public struct CircuitBreakerTransition: Hashable, Sendable, CustomStringConvertible {
     /// Why a circuit breaker changed state.
     ///

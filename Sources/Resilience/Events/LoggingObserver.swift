@@ -28,7 +28,8 @@ import Logging
 /// `resilience.retry_after_seconds` (a server's hint), `resilience.error` (the error's description),
 /// `resilience.error_type` (its type name), `resilience.stop_reason`, `resilience.budget`,
 /// `resilience.timeout_seconds`, `resilience.from_state`, `resilience.to_state`,
-/// `resilience.reason` (why a circuit changed state), `resilience.state` (a rejecting circuit's).
+/// `resilience.reason` (why a circuit changed state), `resilience.state` (a rejecting circuit's),
+/// `resilience.limit_reason` (why a limiter refused), `resilience.fault` (what was injected).
 ///
 /// **Levels** (each configurable; `nil` turns a kind off):
 ///
@@ -41,7 +42,8 @@ import Logging
 /// | ``ResilienceEvent/Kind/circuitStateChanged`` to open or isolated | `warning` |
 /// | ``ResilienceEvent/Kind/circuitStateChanged`` to half-open, closed or disabled | `notice` |
 /// | ``ResilienceEvent/Kind/fallbackUsed`` | `info` |
-/// | ``ResilienceEvent/Kind/callRejected`` | off |
+/// | ``ResilienceEvent/Kind/hedgeStarted``, ``ResilienceEvent/Kind/faultInjected`` | `debug` |
+/// | ``ResilienceEvent/Kind/callRejected``, ``ResilienceEvent/Kind/limitExceeded`` | off |
 /// | ``ResilienceEvent/Kind/attemptFailed`` | off |
 /// | successes, rejected results, initial delays | never logged |
 public struct LoggingObserver: ResilienceObserver {
@@ -66,6 +68,12 @@ public struct LoggingObserver: ResilienceObserver {
     public var callRejectedLevel: Logger.Level?
     /// The level of each fallback run, or `nil` not to log them. Default: `.info`.
     public var fallbackUsedLevel: Logger.Level?
+    /// The level of each call a limiter refuses, or `nil` not to log them. Default: `nil`.
+    public var limitExceededLevel: Logger.Level?
+    /// The level of each hedged attempt started, or `nil` not to log them. Default: `.debug`.
+    public var hedgeStartedLevel: Logger.Level?
+    /// The level of each injected fault, or `nil` not to log them. Default: `.debug`.
+    public var faultInjectedLevel: Logger.Level?
 
     /// Creates a logging observer.
     ///
@@ -80,6 +88,9 @@ public struct LoggingObserver: ResilienceObserver {
     ///   - circuitRecoveringLevel: The level of the line when a circuit half-opens, closes or is disabled.
     ///   - callRejectedLevel: The level of each rejected call's line, or `nil` for none.
     ///   - fallbackUsedLevel: The level of each fallback run's line, or `nil` for none.
+    ///   - limitExceededLevel: The level of each limiter refusal's line, or `nil` for none.
+    ///   - hedgeStartedLevel: The level of each hedged attempt's line, or `nil` for none.
+    ///   - faultInjectedLevel: The level of each injected fault's line, or `nil` for none.
     public init(
         logger: Logger? = nil,
         retryLevel: Logger.Level = .warning,
@@ -90,7 +101,10 @@ public struct LoggingObserver: ResilienceObserver {
         circuitOpenedLevel: Logger.Level = .warning,
         circuitRecoveringLevel: Logger.Level = .notice,
         callRejectedLevel: Logger.Level? = nil,
-        fallbackUsedLevel: Logger.Level? = .info
+        fallbackUsedLevel: Logger.Level? = .info,
+        limitExceededLevel: Logger.Level? = nil,
+        hedgeStartedLevel: Logger.Level? = .debug,
+        faultInjectedLevel: Logger.Level? = .debug
     ) {
         self.logger = logger
         self.retryLevel = retryLevel
@@ -102,6 +116,9 @@ public struct LoggingObserver: ResilienceObserver {
         self.circuitRecoveringLevel = circuitRecoveringLevel
         self.callRejectedLevel = callRejectedLevel
         self.fallbackUsedLevel = fallbackUsedLevel
+        self.limitExceededLevel = limitExceededLevel
+        self.hedgeStartedLevel = hedgeStartedLevel
+        self.faultInjectedLevel = faultInjectedLevel
     }
 
     /// Logs the event if its kind is logged at an enabled level.
@@ -143,6 +160,12 @@ public struct LoggingObserver: ResilienceObserver {
             return callRejectedLevel
         case .fallbackUsed:
             return fallbackUsedLevel
+        case .limitExceeded:
+            return limitExceededLevel
+        case .hedgeStarted:
+            return hedgeStartedLevel
+        case .faultInjected:
+            return faultInjectedLevel
         case .attemptSucceeded, .resultRejected, .initialDelay:
             return nil
         }
@@ -167,6 +190,12 @@ public struct LoggingObserver: ResilienceObserver {
             "Call rejected: circuit \(state)"
         case .fallbackUsed(let reason):
             "Using fallback after \(reason.classification.category)"
+        case .limitExceeded(let reason, _):
+            "Call refused by limiter: \(reason)"
+        case .hedgeStarted(let attempt, _):
+            "Started hedged attempt \(attempt)"
+        case .faultInjected(let fault):
+            "Injected fault: \(fault)"
         case .attemptSucceeded, .resultRejected, .initialDelay:
             event.description
         }
@@ -198,9 +227,11 @@ public struct LoggingObserver: ResilienceObserver {
             metadata["resilience.reason"] = "\(transition.reason)"
         }
         if let state = event.circuitState { metadata["resilience.state"] = "\(state)" }
-        if event.kind == .callRejected, let retryAfter = event.retryAfter {
+        if let retryAfter = event.retryAfter {
             metadata["resilience.retry_after_seconds"] = "\(retryAfter.inSeconds)"
         }
+        if let reason = event.limitReason { metadata["resilience.limit_reason"] = "\(reason)" }
+        if let fault = event.fault { metadata["resilience.fault"] = "\(fault)" }
         return metadata
     }
 }

@@ -53,6 +53,9 @@ public struct ResilienceEvent: Sendable, CustomStringConvertible {
         case .circuitStateChanged: .circuitStateChanged
         case .callRejected: .callRejected
         case .fallbackUsed: .fallbackUsed
+        case .limitExceeded: .limitExceeded
+        case .hedgeStarted: .hedgeStarted
+        case .faultInjected: .faultInjected
         }
     }
 
@@ -70,6 +73,9 @@ public struct ResilienceEvent: Sendable, CustomStringConvertible {
         case circuitStateChanged(CircuitBreakerTransition)
         case callRejected(state: CircuitState, retryAfter: Duration?)
         case fallbackUsed(reason: FallbackReason)
+        case limitExceeded(reason: LimitExceededError.Reason, retryAfter: Duration?)
+        case hedgeStarted(attempt: Int, delay: Duration)
+        case faultInjected(fault: String)
     }
 }
 
@@ -86,6 +92,7 @@ extension ResilienceEvent {
         enum Storage: String, Hashable, Sendable, CaseIterable {
             case attemptSucceeded, attemptFailed, resultRejected, retryScheduled, retriesEnded
             case retryBudgetRefused, timedOut, initialDelay, circuitStateChanged, callRejected, fallbackUsed
+            case limitExceeded, hedgeStarted, faultInjected
         }
 
         @usableFromInline
@@ -128,6 +135,16 @@ extension ResilienceEvent {
         /// The primary operation failed in a handled way and a fallback runs instead. Reports
         /// ``ResilienceEvent/fallbackReason``, ``ResilienceEvent/error`` and ``ResilienceEvent/classification``.
         public static let fallbackUsed = Kind(.fallbackUsed)
+        /// A limiter (concurrency, rate, partitioned, adaptive throttle) refused a call, which threw
+        /// ``LimitExceededError``. Reports ``ResilienceEvent/limitReason`` and ``ResilienceEvent/retryAfter``
+        /// (when known).
+        public static let limitExceeded = Kind(.limitExceeded)
+        /// A hedging strategy started another attempt while earlier ones were still running (or had
+        /// failed). Reports ``ResilienceEvent/attempt`` (the new attempt's number, from 2) and
+        /// ``ResilienceEvent/delay`` (how long after the previous attempt it started).
+        public static let hedgeStarted = Kind(.hedgeStarted)
+        /// A fault-injection strategy injected a fault into a call. Reports ``ResilienceEvent/fault``.
+        public static let faultInjected = Kind(.faultInjected)
 
         /// The kind's name as used in logs and metrics, such as `retryScheduled`.
         public var name: String { storage.rawValue }
@@ -268,6 +285,39 @@ extension ResilienceEvent {
     public static func fallbackUsed(strategy: String, reason: FallbackReason) -> ResilienceEvent {
         ResilienceEvent(strategy: strategy, details: .fallbackUsed(reason: reason))
     }
+
+    /// A limiter refused a call.
+    ///
+    /// - Parameters:
+    ///   - strategy: The name of the limiter emitting the event.
+    ///   - reason: Why it refused the call.
+    ///   - retryAfter: How long until a permit may be free, when known.
+    public static func limitExceeded(
+        strategy: String,
+        reason: LimitExceededError.Reason,
+        retryAfter: Duration?
+    ) -> ResilienceEvent {
+        ResilienceEvent(strategy: strategy, details: .limitExceeded(reason: reason, retryAfter: retryAfter))
+    }
+
+    /// A hedging strategy started attempt `attempt`, `delay` after the previous one.
+    ///
+    /// - Parameters:
+    ///   - strategy: The name of the hedging strategy emitting the event.
+    ///   - attempt: The new attempt's number, from 2.
+    ///   - delay: How long after the previous attempt it started (zero when a failure started it).
+    public static func hedgeStarted(strategy: String, attempt: Int, delay: Duration) -> ResilienceEvent {
+        ResilienceEvent(strategy: strategy, details: .hedgeStarted(attempt: attempt, delay: delay))
+    }
+
+    /// A fault-injection strategy injected `fault` into a call.
+    ///
+    /// - Parameters:
+    ///   - strategy: The name of the strategy emitting the event.
+    ///   - fault: What was injected, such as `error`, `latency(2.0 s)` or `result`.
+    public static func faultInjected(strategy: String, fault: String) -> ResilienceEvent {
+        ResilienceEvent(strategy: strategy, details: .faultInjected(fault: fault))
+    }
 }
 
 // MARK: - Payloads
@@ -278,7 +328,7 @@ extension ResilienceEvent {
     public var attempt: Int? {
         switch details {
         case .attemptSucceeded(let attempt), .attemptFailed(let attempt, _, _), .resultRejected(let attempt, _),
-            .retryScheduled(let attempt, _, _, _), .retryBudgetRefused(_, let attempt):
+            .retryScheduled(let attempt, _, _, _), .retryBudgetRefused(_, let attempt), .hedgeStarted(let attempt, _):
             attempt
         case .retriesEnded(let attempts, _, _):
             attempts
@@ -290,7 +340,7 @@ extension ResilienceEvent {
     /// The wait: before the next attempt (``Kind/retryScheduled``) or before the first (``Kind/initialDelay``).
     public var delay: Duration? {
         switch details {
-        case .retryScheduled(_, let delay, _, _), .initialDelay(let delay): delay
+        case .retryScheduled(_, let delay, _, _), .initialDelay(let delay), .hedgeStarted(_, let delay): delay
         default: nil
         }
     }
@@ -349,10 +399,25 @@ extension ResilienceEvent {
         return state
     }
 
-    /// How long until the refusing strategy may admit calls again, when known (``Kind/callRejected``).
+    /// How long until the refusing strategy may admit calls again, when known (``Kind/callRejected``,
+    /// ``Kind/limitExceeded``).
     public var retryAfter: Duration? {
-        guard case .callRejected(_, let retryAfter) = details else { return nil }
-        return retryAfter
+        switch details {
+        case .callRejected(_, let retryAfter), .limitExceeded(_, let retryAfter): retryAfter
+        default: nil
+        }
+    }
+
+    /// Why a limiter refused a call (``Kind/limitExceeded``).
+    public var limitReason: LimitExceededError.Reason? {
+        guard case .limitExceeded(let reason, _) = details else { return nil }
+        return reason
+    }
+
+    /// What a fault-injection strategy injected (``Kind/faultInjected``).
+    public var fault: String? {
+        guard case .faultInjected(let fault) = details else { return nil }
+        return fault
     }
 
     /// Why a fallback runs (``Kind/fallbackUsed``).
@@ -397,6 +462,12 @@ extension ResilienceEvent {
             "\(strategy): call rejected, circuit \(state)" + (retryAfter.map { ", may half-open in \($0.inSeconds) s" } ?? "")
         case .fallbackUsed(let reason):
             "\(strategy): fallback used after \(reason)"
+        case .limitExceeded(let reason, let retryAfter):
+            "\(strategy): call refused (\(reason))" + (retryAfter.map { ", a permit is free in \($0.inSeconds) s" } ?? "")
+        case .hedgeStarted(let attempt, let delay):
+            "\(strategy): started hedged attempt \(attempt) after \(delay.inSeconds) s"
+        case .faultInjected(let fault):
+            "\(strategy): injected \(fault)"
         }
     }
 }

@@ -39,7 +39,7 @@ public struct Fallback<Value>: TypedResilienceStrategy, ObservedStrategy {
     public var shouldHandle: Predicate?
     /// Maps each error to its category.
     public var classifier: ErrorClassifier
-    /// Receives a ``ResilienceEvent/Kind/fallbackUsed(reason:)`` event each time the fallback runs.
+    /// Receives a ``ResilienceEvent/Kind/fallbackUsed`` event each time the fallback runs.
     public var observer: (any ResilienceObserver)?
     /// The alternative.
     @usableFromInline

@@ -20,7 +20,7 @@ public struct RandomInitialDelay<ClockType: Clock>: ResilienceStrategy, Observed
     public var clock: ClockType
     /// Where the delay draws its random numbers.
     public var random: RandomSource
-    /// Receives a ``ResilienceEvent/Kind/initialDelay(_:)`` event for every delayed call, or `nil`.
+    /// Receives a ``ResilienceEvent/Kind/initialDelay`` event for every delayed call, or `nil`.
     public var observer: (any ResilienceObserver)?
 
     /// Creates a random initial delay.
