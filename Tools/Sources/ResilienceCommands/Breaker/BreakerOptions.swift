@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import Resilience
+
+/// The circuit breaker options of `resilience run`: `--breaker FILE` and its configuration.
+///
+/// Parsing only collects the text; ``settings(attemptTimeout:killGrace:)`` checks it and builds the
+/// ``BreakerSettings``, reporting problems as ``ArgumentError``s naming the option (usage errors,
+/// exit status 64).
+package struct BreakerOptions: ParsableArguments {
+    @Option(
+        name: .customLong("breaker"),
+        help: ArgumentHelp(
+            "Keep a circuit breaker's state in this file, shared by every invocation naming it: after --breaker-failures failures in a row (across runs), runs are refused (status 75) without starting the command until --breaker-break has passed; then one run probes.",
+            valueName: "file"
+        )
+    )
+    var file: String?
+
+    @Option(
+        name: .customLong("breaker-failures"),
+        help: ArgumentHelp("Failed attempts in a row that open the breaker. (default: 5)", valueName: "n")
+    )
+    var failures: String?
+
+    @Option(
+        name: .customLong("breaker-break"),
+        help: ArgumentHelp("How long the breaker stays open before a run may probe. (default: 60s)", valueName: "duration")
+    )
+    var breakDuration: String?
+
+    @Option(
+        name: .customLong("breaker-probe-timeout"),
+        help: ArgumentHelp(
+            "How long a probing run may hold the probe before another run may probe (a probe whose process died frees it then). (default: 60s, or --timeout plus --kill-after when longer)",
+            valueName: "duration"
+        )
+    )
+    var probeTimeout: String?
+
+    @Option(
+        name: .customLong("breaker-lock-timeout"),
+        help: ArgumentHelp(
+            "How long to wait for another invocation to release the state file's lock before failing (status 74); time this process spends stopped does not count. (default: 10s)",
+            valueName: "duration"
+        )
+    )
+    var lockTimeout: String?
+
+    @Option(
+        name: .customLong("breaker-config"),
+        help: ArgumentHelp(
+            "A circuit breaker configuration in JSON (failure rate, exponential breaks, probes to close, ...); the --breaker-* flags override its fields.",
+            valueName: "file"
+        )
+    )
+    var configurationFile: String?
+
+    @Flag(
+        name: .customLong("breaker-reset"),
+        help: "Forget the breaker's state (even a damaged file), closing it, before running; without a command, only reset."
+    )
+    var reset = false
+
+    /// Creates the options with their defaults (for ArgumentParser).
+    package init() {}
+
+    /// Whether `--breaker-reset` was given.
+    package var resets: Bool { reset }
+
+    /// The validated breaker settings, or `nil` without `--breaker`.
+    ///
+    /// - Parameters:
+    ///   - attemptTimeout: `--timeout`, which the default probe timeout covers.
+    ///   - killGrace: `--kill-after`, likewise.
+    /// - Returns: The settings, or `nil` when no `--breaker` was given.
+    /// - Throws: ``ArgumentError`` naming the option at fault.
+    package func settings(attemptTimeout: Duration?, killGrace: Duration) throws(ArgumentError) -> BreakerSettings? {
+        guard let file else {
+            let given: [(String, Bool)] = [
+                ("--breaker-failures", failures != nil), ("--breaker-break", breakDuration != nil),
+                ("--breaker-probe-timeout", probeTimeout != nil), ("--breaker-lock-timeout", lockTimeout != nil),
+                ("--breaker-config", configurationFile != nil), ("--breaker-reset", reset),
+            ]
+            if let (option, _) = given.first(where: \.1) {
+                throw ArgumentError("\(option) needs --breaker FILE")
+            }
+            return nil
+        }
+        guard !file.isEmpty else {
+            throw ArgumentError("--breaker needs the path of a state file, got an empty value")
+        }
+
+        let base = try configurationFile.map { path throws(ArgumentError) in try Self.loadConfiguration(path) } ?? .default
+        let threshold = try failures.map { text throws(ArgumentError) in
+            guard let value = Int(text.trimmingSpaces()), value >= 1 else {
+                throw ArgumentError("--breaker-failures: expected a whole number of failures, at least 1, got \"\(text)\"")
+            }
+            return value
+        }
+        let breakDuration = try positiveDuration("--breaker-break", breakDuration)
+        let lockTimeout = try positiveDuration("--breaker-lock-timeout", lockTimeout) ?? BreakerSettings.defaultLockTimeout
+        var probeTimeout = try positiveDuration("--breaker-probe-timeout", probeTimeout) ?? base.probeTimeout
+        if self.probeTimeout == nil, let current = probeTimeout, let attemptTimeout, attemptTimeout + killGrace > current {
+            // A probe may legitimately run that long: do not presume it lost before.
+            probeTimeout = attemptTimeout + killGrace
+        }
+
+        do {
+            let configuration = try CircuitBreakerConfiguration(
+                consecutiveFailureThreshold: threshold ?? base.consecutiveFailureThreshold,
+                failureRateThreshold: base.failureRateThreshold,
+                slowCalls: base.slowCalls,
+                slidingWindow: base.slidingWindow,
+                minimumThroughput: base.minimumThroughput,
+                breakDuration: breakDuration.map { .constant($0) } ?? base.breakDuration,
+                maxConcurrentProbes: base.maxConcurrentProbes,
+                successesToClose: base.successesToClose,
+                probeTimeout: probeTimeout,
+                failureCategories: base.failureCategories
+            )
+            return BreakerSettings(path: file, configuration: configuration, resets: reset, lockTimeout: lockTimeout)
+        } catch {
+            throw ArgumentError("the circuit breaker options: \(error)")
+        }
+    }
+
+    private func positiveDuration(_ option: String, _ text: String?) throws(ArgumentError) -> Duration? {
+        guard let text else { return nil }
+        let duration: Duration
+        do {
+            duration = try DurationArgument.parse(text)
+        } catch {
+            throw ArgumentError("\(option): \(error.message)")
+        }
+        guard duration > .zero else { throw ArgumentError("\(option) must be positive, got \(text)") }
+        return duration
+    }
+
+    /// Reads a ``CircuitBreakerConfiguration`` from a JSON file.
+    static func loadConfiguration(_ path: String) throws(ArgumentError) -> CircuitBreakerConfiguration {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ArgumentError("--breaker-config: cannot read \"\(path)\": \(error.localizedDescription)")
+        }
+        do {
+            return try JSONDecoder().decode(CircuitBreakerConfiguration.self, from: data)
+        } catch let error as ConfigurationError {
+            throw ArgumentError("--breaker-config \"\(path)\": \(error)")
+        } catch {
+            throw ArgumentError("--breaker-config \"\(path)\": \(BreakerFile.describe(error))")
+        }
+    }
+}

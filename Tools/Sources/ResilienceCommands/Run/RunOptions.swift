@@ -1,0 +1,238 @@
+import ArgumentParser
+import Resilience
+
+/// The options of `resilience run [options] [--] COMMAND [ARGS...]`.
+///
+/// Parsing only checks each value's syntax; ``configuration()`` checks them together and builds the
+/// ``RunConfiguration``. Both report problems as usage errors (exit status 64) naming the option.
+package struct RunOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The most attempts, counting the first, or 'forever'. (default: the policy's; 3 for 'default')",
+            valueName: "n"
+        )
+    )
+    var attempts: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The preset to start from: default, aggressive, rate-limit, conservative or adaptive; the flags below override its fields.",
+            valueName: "preset"
+        )
+    )
+    var policy: String = "default"
+
+    @Option(help: ArgumentHelp("The backoff shape: constant, linear or exponential.", valueName: "kind"))
+    var backoff: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The first delay (the only one for a constant backoff), such as 500ms, 2s or 1m; a bare number is seconds.",
+            valueName: "duration"
+        )
+    )
+    var base: String?
+
+    @Option(help: ArgumentHelp("The exponential backoff's growth factor, at least 1.", valueName: "factor"))
+    var multiplier: Double?
+
+    @Option(help: ArgumentHelp("The linear backoff's step. (default: --base)", valueName: "duration"))
+    var increment: String?
+
+    @Option(name: .customLong("max-delay"), help: ArgumentHelp("The cap on every delay, jitter included.", valueName: "duration"))
+    var maxDelay: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The jitter: none, full, equal, decorrelated, proportional (adds 0-50%) or proportional:F.",
+            valueName: "kind"
+        )
+    )
+    var jitter: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The time limit of each attempt; past it the attempt's whole process group is killed (SIGTERM, then SIGKILL after --kill-after) and the attempt counts as a time-out (status 124).",
+            valueName: "duration"
+        )
+    )
+    var timeout: String?
+
+    @Option(
+        name: .customLong("kill-after"),
+        help: ArgumentHelp("How long a timed-out attempt has between SIGTERM and SIGKILL.", valueName: "duration")
+    )
+    var killAfter: String = "2s"
+
+    @Option(
+        help: ArgumentHelp(
+            "The budget for the whole run: no wait starts that would end past it, and it bounds the running attempt.",
+            valueName: "duration"
+        )
+    )
+    var deadline: String?
+
+    @Option(
+        name: .customLong("retry-on"),
+        help: ArgumentHelp(
+            "Retry only these outcomes: exit statuses, ranges, 'signal' or 'timeout', such as 75,100-110,signal. (default: any failure)",
+            valueName: "list"
+        )
+    )
+    var retryOn: [String] = []
+
+    @Option(
+        name: .customLong("stop-on"),
+        help: ArgumentHelp("Never retry these outcomes (same syntax); wins over --retry-on.", valueName: "list")
+    )
+    var stopOn: [String] = []
+
+    @Flag(help: "Leave out progress messages; errors are still reported.")
+    var quiet = false
+
+    @Flag(help: "Write a JSON summary of the run to standard error at the end.")
+    var json = false
+
+    @Option(name: .customLong("json-file"), help: ArgumentHelp("Write the JSON summary to this file instead.", valueName: "file"))
+    var jsonFile: String?
+
+    @Flag(
+        name: .customLong("no-stdin"),
+        help:
+            "Do not read standard input; attempts read /dev/null. (Standard input is otherwise read to its end once, then replayed to every attempt.)"
+    )
+    var noStandardInput = false
+
+    @Option(help: ArgumentHelp("Seed the jitter, for reproducible delays.", valueName: "n"))
+    var seed: UInt64?
+
+    @OptionGroup(title: "Circuit breaker")
+    var breaker: BreakerOptions
+
+    @Argument(
+        parsing: .captureForPassthrough,
+        help: ArgumentHelp("The command to run and its arguments, after '--'.", valueName: "command")
+    )
+    var command: [String] = []
+
+    /// Creates the options with their defaults (for ArgumentParser).
+    package init() {}
+
+    /// Checks the options together; ArgumentParser calls it after parsing.
+    ///
+    /// - Throws: `ValidationError` with a message naming the option at fault.
+    package mutating func validate() throws {
+        do {
+            _ = try breakerSettings(for: resetsBreakerOnly ? nil : configuration())
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+
+    /// Whether the options only ask to reset the circuit breaker: `--breaker FILE --breaker-reset`
+    /// without a command.
+    package var resetsBreakerOnly: Bool {
+        breaker.resets && (command.isEmpty || command == ["--"])
+    }
+
+    /// The validated `--breaker` settings, or `nil` without `--breaker`.
+    ///
+    /// - Parameter configuration: The run's configuration (the default probe timeout covers its
+    ///   `--timeout` and `--kill-after`), or `nil` when there is no command (``resetsBreakerOnly``).
+    /// - Returns: The settings, or `nil`.
+    /// - Throws: ``ArgumentError`` naming the option at fault.
+    package func breakerSettings(for configuration: RunConfiguration?) throws(ArgumentError) -> BreakerSettings? {
+        try breaker.settings(attemptTimeout: configuration?.attemptTimeout, killGrace: configuration?.killGrace ?? .zero)
+    }
+
+    /// Whether `--quiet` was given.
+    package var isQuiet: Bool { quiet }
+
+    /// Whether standard input is to be read and replayed.
+    package var replaysStandardInput: Bool { !noStandardInput }
+
+    /// The seed for the jitter, if one was given.
+    package var jitterSeed: UInt64? { seed }
+
+    /// The validated configuration.
+    ///
+    /// - Returns: The configuration the options describe.
+    /// - Throws: ``ArgumentError`` naming the option at fault.
+    package func configuration() throws(ArgumentError) -> RunConfiguration {
+        var command = command
+        if command.first == "--" { command.removeFirst() }
+        guard let executable = command.first else {
+            throw ArgumentError("missing the command to run, as in: resilience run --attempts 3 -- curl -fsS https://example.com")
+        }
+        if executable.hasPrefix("-") && executable != "-" {
+            throw ArgumentError("unknown option \"\(executable)\"; put the command after '--'")
+        }
+
+        var arguments = PolicyArguments()
+        arguments.preset = policy
+        arguments.attempts = try attempts.map { text throws(ArgumentError) in
+            try Self.parse("--attempts", text, PolicyArguments.parseAttempts)
+        }
+        if let backoff {
+            guard let kind = PolicyArguments.BackoffKind(rawValue: backoff.lowercased()) else {
+                throw ArgumentError("unknown --backoff \"\(backoff)\"; expected constant, linear or exponential")
+            }
+            arguments.backoff = kind
+        }
+        arguments.base = try duration("--base", base)
+        arguments.multiplier = multiplier
+        arguments.increment = try duration("--increment", increment)
+        arguments.maxDelay = try duration("--max-delay", maxDelay)
+        arguments.jitter = try jitter.map { text throws(ArgumentError) in try Self.parse("--jitter", text, JitterArgument.parse) }
+        arguments.deadline = try duration("--deadline", deadline)
+        let policy = try arguments.makePolicy()
+
+        let attemptTimeout = try duration("--timeout", timeout)
+        if let attemptTimeout, attemptTimeout <= .zero {
+            throw ArgumentError("--timeout must be positive, got \(timeout ?? "")")
+        }
+        let killGrace = try Self.parse("--kill-after", killAfter, DurationArgument.parse)
+
+        var retrySet: ExitStatusSet?
+        for text in retryOn {
+            let set = try Self.parse("--retry-on", text) { text throws(ArgumentError) in try ExitStatusSet(parsing: text) }
+            retrySet = retrySet.map { $0.union(set) } ?? set
+        }
+        var stopSet = ExitStatusSet()
+        for text in stopOn {
+            stopSet = stopSet.union(try Self.parse("--stop-on", text) { text throws(ArgumentError) in try ExitStatusSet(parsing: text) })
+        }
+
+        let destination: RunConfiguration.SummaryDestination? =
+            if let jsonFile { .file(jsonFile) } else if json { .standardError } else { nil }
+        return RunConfiguration(
+            command: command,
+            policy: policy,
+            retryOn: retrySet,
+            stopOn: stopSet,
+            attemptTimeout: attemptTimeout,
+            killGrace: killGrace,
+            quiet: quiet,
+            summaryDestination: destination,
+            replaysStandardInput: !noStandardInput
+        )
+    }
+
+    private func duration(_ option: String, _ text: String?) throws(ArgumentError) -> Duration? {
+        guard let text else { return nil }
+        return try Self.parse(option, text, DurationArgument.parse)
+    }
+
+    /// Parses `text` with `parser`, prefixing a failure's message with the option's name.
+    private static func parse<Value>(
+        _ option: String,
+        _ text: String,
+        _ parser: (String) throws(ArgumentError) -> Value
+    ) throws(ArgumentError) -> Value {
+        do {
+            return try parser(text)
+        } catch {
+            throw ArgumentError("\(option): \(error.message)")
+        }
+    }
+}
