@@ -1,6 +1,7 @@
 import Resilience
-@testable import ResilienceCommands
 import Testing
+
+@testable import ResilienceCommands
 
 @Suite("Parsing durations, exit-status lists and jitter kinds")
 struct ArgumentParsingTests {

@@ -1,7 +1,8 @@
 import Foundation
 import Resilience
-@testable import ResilienceCommands
 import Testing
+
+@testable import ResilienceCommands
 
 #if canImport(Glibc)
 import Glibc

@@ -1,8 +1,9 @@
 import Foundation
 import Resilience
-@testable import ResilienceCommands
 import ResilienceTestKit
 import Testing
+
+@testable import ResilienceCommands
 
 #if canImport(Glibc)
 import Glibc

@@ -1,7 +1,8 @@
 import Foundation
 import Resilience
-@testable import ResilienceCommands
 import Testing
+
+@testable import ResilienceCommands
 
 /// The wall-clock instant `seconds` after a fixed moment (2025-05-01T12:00:00Z).
 func wall(_ seconds: Double) -> WallClock.Instant {

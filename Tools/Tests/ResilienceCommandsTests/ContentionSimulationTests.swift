@@ -1,7 +1,8 @@
 import Resilience
-@testable import ResilienceCommands
 import ResilienceTestKit
 import Testing
+
+@testable import ResilienceCommands
 
 @Suite("The contention simulation")
 struct ContentionSimulationTests {

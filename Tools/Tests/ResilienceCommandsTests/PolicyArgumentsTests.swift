@@ -1,6 +1,7 @@
 import Resilience
-@testable import ResilienceCommands
 import Testing
+
+@testable import ResilienceCommands
 
 @Suite("Building the retry policy from a preset and flags")
 struct PolicyArgumentsTests {

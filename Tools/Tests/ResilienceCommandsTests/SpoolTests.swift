@@ -1,6 +1,7 @@
 import Foundation
-@testable import ResilienceCommands
 import Testing
+
+@testable import ResilienceCommands
 
 @Suite("Spools: bytes kept for replay, in memory or a temporary file")
 struct SpoolTests {

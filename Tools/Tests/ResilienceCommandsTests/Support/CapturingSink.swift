@@ -1,4 +1,5 @@
 import Resilience
+
 @testable import ResilienceCommands
 
 /// An output sink that keeps what is written, for in-process runs.
