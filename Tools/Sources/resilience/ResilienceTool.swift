@@ -1,4 +1,5 @@
 import ArgumentParser
+import ResilienceCommands
 
 /// The `resilience` command-line tool.
 @main
@@ -6,6 +7,7 @@ struct ResilienceTool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resilience",
         abstract: "Resilience tools: retry any command, and see why jitter matters.",
+        version: ToolVersion.current,
         subcommands: [RunCommand.self, SimulateCommand.self]
     )
 }
