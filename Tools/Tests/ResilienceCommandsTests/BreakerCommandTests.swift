@@ -457,9 +457,16 @@ struct BreakerCommandTests {
                 "--breaker-config \"typo.json\": invalid configuration: consecutiveFailures"
             ),
             (["--breaker", "b", "--breaker-config", "garbage.json"], "--breaker-config \"garbage.json\": it is not valid JSON"),
+            (["--breaker", "b", "--breaker-config", "config-dir"], "--breaker-config: \"config-dir\" is a directory; name a JSON file"),
+            (
+                ["--breaker", "b", "--breaker-config", "huge.json"],
+                "--breaker-config: a --breaker state file holds a count window of at most 10000 calls, got 1000000"
+            ),
         ]
     )
     func badOptions(options: [String], message: String) async throws {
+        try FileManager.default.createDirectory(atPath: scratch.path("config-dir"), withIntermediateDirectories: true)
+        try scratch.write("huge.json", #"{"slidingWindow": {"type": "count", "size": 1000000}}"#)
         try scratch.write("bad.json", #"{"maxConcurrentProbes": 0}"#)
         try scratch.write("typo.json", #"{"consecutiveFailures": 3}"#)
         try scratch.write("garbage.json", "{")
@@ -469,4 +476,128 @@ struct BreakerCommandTests {
         #expect(runs == 0)
         #expect(!FileManager.default.fileExists(atPath: scratch.path("b")))
     }
+
+    @Test("the largest count window a state file allows (10,000 calls) still updates quickly")
+    func largestCountWindow() async throws {
+        try scratch.write("window.json", #"{"slidingWindow": {"type": "count", "size": 10000}, "minimumThroughput": 10000}"#)
+        for _ in 0..<3 {
+            #expect(try await invoke(["--attempts", "1", "--breaker-config", "window.json", "--breaker-lock-timeout", "1m"]).status == 1)
+        }
+        #expect(runs == 3)
+        // A window of 10,000 is about 20 kB (a million was 2 MB, a second per locked update).
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: stateFile)[.size] as? Int)
+        #expect(size < 100_000)
+    }
+
+    // MARK: - What FILE may be
+
+    /// The failures in a row recorded in the state file `name` (following a link), read from its
+    /// documented JSON; `nil` if it has none.
+    func consecutiveFailures(in name: String) -> Int? {
+        guard let match = scratch.read(name).firstMatch(of: /"consecutiveFailures":(\d+)/) else { return nil }
+        return Int(match.1)
+    }
+
+    /// Runs `resilience run --breaker FILE` on a FILE that may hang a careless open: waits (counting
+    /// polling time) for it to end, killing it if it does not, so that a hang fails the test.
+    func runBounded(_ path: String) async throws -> ResilienceBinary.Result {
+        let (running, finished) = try ResilienceBinary.start(
+            ["run", "--breaker", path, "--no-stdin", "--", "sh", "-c", "echo x >> runs"], in: scratch)
+        try await scratch.waitUntil(timeout: .seconds(30)) { processIsGone(running.processID) }
+        running.send(SIGKILL)
+        return await finished()
+    }
+
+    @Test("a FIFO as the state file is an error (74) at once, not a hang; it stays a FIFO")
+    func fifoStateFile() async throws {
+        #expect(mkfifo(scratch.path("fifo"), 0o644) == 0)
+        let result = try await runBounded("fifo")
+        #expect(result.status == 74)
+        #expect(
+            result.standardError.contains(
+                "cannot use \"fifo\" as a circuit breaker state file: it is a FIFO (named pipe), not a regular file"))
+        #expect(runs == 0)
+        #expect(fileType(scratch.path("fifo")) == S_IFIFO)
+    }
+
+    @Test("a FIFO as the lock file is an error (74) at once, not a hang")
+    func fifoLockFile() async throws {
+        #expect(mkfifo(scratch.path("breaker.json.lock"), 0o644) == 0)
+        let result = try await runBounded("breaker.json")
+        #expect(result.status == 74)
+        #expect(result.standardError.contains("its lock file \"breaker.json.lock\" is a FIFO (named pipe), not a regular file"))
+        #expect(runs == 0)
+    }
+
+    @Test("a character device as the state file (as /dev/null) is an error (74); the device stays", .enabled(if: getuid() == 0))
+    func deviceStateFile() async throws {
+        // A copy of /dev/null (character device 1:3) in the scratch directory, so that a failure cannot
+        // replace the machine's own (1:3 encoded as glibc's makedev does for small numbers, which is not
+        // imported). Creating device nodes takes root.
+        #expect(mknod(scratch.path("null"), S_IFCHR | 0o666, (1 << 8) | 3) == 0)
+        let result = try await runBounded("null")
+        #expect(result.status == 74)
+        #expect(
+            result.standardError.contains(
+                "cannot use \"null\" as a circuit breaker state file: it is a character device, not a regular file"))
+        #expect(runs == 0)
+        #expect(fileType(scratch.path("null")) == S_IFCHR)
+    }
+
+    @Test("a leftover FILE.tmp symbolic link is not followed: its target keeps its contents, and the link goes")
+    func temporaryFileSymlink() async throws {
+        try scratch.write("victim", "precious\n")
+        try FileManager.default.createSymbolicLink(atPath: scratch.path("breaker.json.tmp"), withDestinationPath: "victim")
+        #expect(try await invoke(["--attempts", "1"]).status == 1)
+        #expect(scratch.read("victim") == "precious\n")
+        #expect(consecutiveFailures(in: "breaker.json") == 1)
+        #expect(fileType(scratch.path("breaker.json")) == S_IFREG)
+        #expect(!FileManager.default.fileExists(atPath: scratch.path("breaker.json.tmp")))
+    }
+
+    @Test("temporary files earlier writers left (FILE.tmp.*) are removed by the next write; none is left behind")
+    func staleTemporaryFiles() async throws {
+        try scratch.write("breaker.json.tmp.1f2e3d", "half a state")
+        try scratch.write("breaker.json.tmp-unrelated", "someone else's")
+        #expect(try await invoke(["--attempts", "1"]).status == 1)
+        let names = try FileManager.default.contentsOfDirectory(atPath: scratch.url.path)
+        #expect(!names.contains { $0.hasPrefix("breaker.json.tmp.") })
+        #expect(names.contains("breaker.json.tmp-unrelated"))
+        #expect(consecutiveFailures(in: "breaker.json") == 1)
+    }
+
+    @Test("a dangling symbolic link as FILE names the state file to create: the link stays, its target gets the state")
+    func danglingSymlink() async throws {
+        try FileManager.default.createSymbolicLink(atPath: stateFile, withDestinationPath: "target.json")
+        #expect(try await invoke(["--attempts", "1"]).status == 1)
+        #expect(fileType(stateFile) == S_IFLNK)
+        #expect(fileType(scratch.path("target.json")) == S_IFREG)
+        #expect(consecutiveFailures(in: "target.json") == 1)
+        #expect(try await invoke(["--attempts", "1"]).status == 1)
+        #expect(consecutiveFailures(in: "breaker.json") == 2)
+    }
+
+    @Test(
+        "a field the format does not have is a damaged state file (65), not silently dropped",
+        arguments: [
+            ("\"openUntil\"", "\"openUntill\"", "breaker.core.openUntill"),
+            ("\"version\":1", "\"version\":1,\"extra\":true", "extra"),
+        ]
+    )
+    func unknownField(original: String, replacement: String, field: String) async throws {
+        try await trip(1)
+        let text = scratch.read("breaker.json")
+        #expect(text.contains(original))
+        try scratch.write("breaker.json", text.replacingOccurrences(of: original, with: replacement))
+        let result = try await invoke(["--attempts", "1"])
+        #expect(result.status == 65)
+        #expect(result.standardError.contains("is damaged: it has a field \"\(field)\" that format version 1 does not have"))
+        #expect(runs == 1)
+    }
+}
+
+/// The type of the file at `path` (`S_IFREG`, `S_IFLNK`, ...), not following a link; 0 if none.
+private func fileType(_ path: String) -> mode_t {
+    var status = stat()
+    return lstat(path, &status) == 0 ? status.st_mode & S_IFMT : 0
 }

@@ -2,6 +2,14 @@ import ArgumentParser
 import Foundation
 import Resilience
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The circuit breaker options of `resilience run`: `--breaker FILE` and its configuration.
 ///
 /// Parsing only collects the text; ``settings(attemptTimeout:killGrace:)`` checks it and builds the
@@ -119,7 +127,14 @@ package struct BreakerOptions: ParsableArguments {
                 probeTimeout: probeTimeout,
                 failureCategories: base.failureCategories
             )
+            if let size = configuration.slidingWindow.size, size > BreakerSettings.maximumCountWindow {
+                throw ArgumentError(
+                    "--breaker-config: a --breaker state file holds a count window of at most \(BreakerSettings.maximumCountWindow) calls, got \(size) (every run reads and writes the whole window under the lock)"
+                )
+            }
             return BreakerSettings(path: file, configuration: configuration, resets: reset, lockTimeout: lockTimeout)
+        } catch let error as ArgumentError {
+            throw error
         } catch {
             throw ArgumentError("the circuit breaker options: \(error)")
         }
@@ -139,9 +154,18 @@ package struct BreakerOptions: ParsableArguments {
 
     /// Reads a ``CircuitBreakerConfiguration`` from a JSON file.
     static func loadConfiguration(_ path: String) throws(ArgumentError) -> CircuitBreakerConfiguration {
+        // O_NONBLOCK: a FIFO named by mistake must not hang the run; it is refused below.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else {
+            throw ArgumentError("--breaker-config: cannot read \"\(path)\": \(SystemError.message(errno))")
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        if let kind = BreakerFile.kindOfNonRegularFile(descriptor: descriptor) {
+            throw ArgumentError("--breaker-config: \"\(path)\" is \(kind); name a JSON file")
+        }
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data = try handle.readToEnd() ?? Data()
         } catch {
             throw ArgumentError("--breaker-config: cannot read \"\(path)\": \(error.localizedDescription)")
         }

@@ -17,6 +17,14 @@ package struct BreakerSettings: Hashable, Sendable {
     /// of a small file only, so a wait this long means a stuck holder or a very slow disk.
     package static let defaultLockTimeout = Duration.seconds(10)
 
+    /// The largest count window (``SlidingWindow/count(_:)``) a breaker kept in a file may have.
+    ///
+    /// Every run reads, decodes, encodes and writes the whole window under the file's lock, twice. The
+    /// library allows a million calls, a state file of about 2 MB whose update takes about a second:
+    /// eight concurrent runs then time out waiting for the lock. Ten thousand calls keep the file
+    /// around 20 kB and an update in milliseconds.
+    package static let maximumCountWindow = 10_000
+
     /// Creates settings.
     ///
     /// - Parameters:
