@@ -39,7 +39,7 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         let configuration = try options.configuration()
-        let interruption = Interruption()
+        let interruption = Interruption(terminatesProcess: true)
         var gates: [any AttemptGate] = []
         if let settings = try options.breakerSettings(for: configuration) {
             let gate = BreakerGate(settings: settings, run: configuration, interruption: interruption)

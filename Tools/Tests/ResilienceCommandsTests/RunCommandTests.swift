@@ -396,6 +396,44 @@ struct RunCommandTests {
         #expect(result.status == 128 + signal)
     }
 
+    /// Sends `signal` to `running` again and again (every 50 ms of polling) until it has exited, for at
+    /// most 30 s of polling: whatever stage the run is at when a signal lands, one must end it.
+    func signalUntilGone(_ running: ResilienceBinary.Running, _ signal: Int32) async throws {
+        var polls = 0
+        try await scratch.waitUntil(timeout: .seconds(30)) {
+            if polls % 10 == 0 { running.send(signal) }
+            polls += 1
+            return processIsGone(running.processID)
+        }
+        running.send(SIGKILL)
+    }
+
+    @Test(
+        "a signal ends resilience promptly while it writes the final output to a stalled pipe, with 128+N",
+        arguments: [SIGTERM, SIGINT])
+    func signalWhileOutputStalls(signal: Int32) async throws {
+        // 1 MB: far more than a pipe holds, so the write blocks until someone reads (nobody does).
+        let (running, finished) = try ResilienceBinary.start(
+            ["run", "--no-stdin", "--attempts", "1", "--", "sh", "-c", "head -c 1000000 /dev/zero; echo done > finished"],
+            in: scratch, stalledOutput: true)
+        try await scratch.waitUntil { FileManager.default.fileExists(atPath: scratch.path("finished")) }
+        try await signalUntilGone(running, signal)
+        let result = await finished()
+        #expect(result.status == 128 + signal)
+    }
+
+    @Test("a signal ends resilience promptly while --json-file waits for a FIFO's reader, with 128+N")
+    func signalWhileSummaryStalls() async throws {
+        #expect(mkfifo(scratch.path("summary"), 0o644) == 0)
+        let (running, finished) = try ResilienceBinary.start(
+            ["run", "--no-stdin", "--attempts", "1", "--json-file", "summary", "--", "sh", "-c", "echo done > finished"],
+            in: scratch)
+        try await scratch.waitUntil { FileManager.default.fileExists(atPath: scratch.path("finished")) }
+        try await signalUntilGone(running, SIGTERM)
+        let result = await finished()
+        #expect(result.status == 128 + SIGTERM)
+    }
+
     @Test("a signal ignored when resilience starts (nohup) stays ignored for its commands")
     func ignoredAtStart() async throws {
         let result = try await ResilienceBinary.run(

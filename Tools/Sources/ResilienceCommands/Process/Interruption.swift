@@ -7,18 +7,36 @@ import Resilience
 /// (if any), cancels the retry loop (ending a wait between attempts at once) and makes every later
 /// attempt stop before it starts; later calls forward their signal too.
 ///
+/// Once the run has ended (``beginOutputPhase()``: no attempt runs, no wait is left), nothing is
+/// left to forward a signal to or to stop, while writing the output can block indefinitely (a
+/// stalled pipe, `--json-file` naming a FIFO without a reader): then a signal ends `resilience` at
+/// once, by the signal itself (status 128+N), when the interruption was made with
+/// `terminatesProcess` (as `resilience run`'s is; tests leave it off).
+///
 /// `Sendable`: its state is behind a lock (``LockedState``).
 package final class Interruption: Sendable {
     private struct State {
         var signal: Int32?
         var child: RunningChild?
         var actions: [@Sendable () -> Void] = []
+        var inOutputPhase = false
     }
 
     private let state = LockedState(State())
+    private let terminatesProcess: Bool
 
     /// Creates an interruption that has not happened yet.
-    package init() {}
+    ///
+    /// - Parameter terminatesProcess: Whether a signal in the output phase ends the process (see the
+    ///   type's documentation); off by default, for tests that run the engine in their own process.
+    package init(terminatesProcess: Bool = false) {
+        self.terminatesProcess = terminatesProcess
+    }
+
+    /// Marks the end of the run: from now on a signal ends the process (with `terminatesProcess`).
+    package func beginOutputPhase() {
+        state.withLock { $0.inOutputPhase = true }
+    }
 
     /// The first signal received, or `nil` while there was none.
     package var signal: Int32? { state.withLock { $0.signal } }
@@ -28,6 +46,9 @@ package final class Interruption: Sendable {
     ///
     /// - Parameter signal: The signal received, such as `SIGTERM`.
     package func interrupt(by signal: Int32) {
+        if terminatesProcess && state.withLock({ $0.inOutputPhase }) {
+            ProcessSignals.terminate(by: signal)
+        }
         let (child, actions) = state.withLock { state in
             let first = state.signal == nil
             if first { state.signal = signal }

@@ -43,6 +43,22 @@ package enum ProcessSignals {
         state.withLock { $0[signal] }
     }
 
+    /// Ends this process by `signal`, as its default action would have: the disposition goes back to
+    /// the default, the signal is unblocked in the calling thread and raised there, so the parent sees
+    /// a process killed by `signal` (a shell reports 128+N). Should the signal not end it, the process
+    /// exits with status 128+N.
+    ///
+    /// - Parameter signal: The signal received, such as `SIGTERM`.
+    package static func terminate(by signal: Int32) -> Never {
+        resetToDefault(signal)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        sigaddset(&mask, signal)
+        pthread_sigmask(SIG_UNBLOCK, &mask, nil)
+        raise(signal)
+        _exit(128 + signal)
+    }
+
     /// The signals a command must get back at their default disposition: those `resilience` ignores
     /// or handles that were not ignored when it started.
     package static var resetInChildren: [Int32] {
@@ -55,4 +71,9 @@ package enum ProcessSignals {
 private func ignoreSignal(_ number: Int32) -> Bool {
     let previous = signal(number, SIG_IGN)
     return previous.map { unsafeBitCast($0, to: Int.self) } == unsafeBitCast(SIG_IGN, to: Int.self)
+}
+
+/// Sets `number` back to its default disposition. (A free function, for the same reason.)
+private func resetToDefault(_ number: Int32) {
+    _ = signal(number, SIG_DFL)
 }

@@ -82,6 +82,9 @@ package struct CommandRunner<ClockType: Clock>: Sendable where ClockType.Duratio
         let loop = Task { await retryLoop(standardInput: standardInput, start: start, recorder: recorder) }
         interruption.whenInterrupted { loop.cancel() }
         let final = await loop.value
+        // Nothing left to forward a signal to: from here on a signal ends `resilience` at once, even
+        // while a write below blocks (a stalled pipe, a FIFO without a reader).
+        interruption.beginOutputPhase()
         let summary = recorder.finish(
             interruptedWhileWaiting: final == nil,
             signal: interruption.signal,

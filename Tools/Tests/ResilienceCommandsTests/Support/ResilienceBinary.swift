@@ -57,7 +57,9 @@ struct ResilienceBinary {
     /// Starts `resilience` with `arguments` in `directory`, its standard input read from `input`
     /// (or `/dev/null`), its outputs going to files in the directory, with the signals named in
     /// `ignoring` (such as `HUP`) ignored from the start, as `nohup` does, and `environment` added to
-    /// its environment.
+    /// its environment. With `stalledOutput`, its standard output is instead a pipe that nobody reads
+    /// (closed once it has exited), as in `resilience run ... | sleep 60`; with `inputCommand`, its
+    /// standard input is a pipe from that shell command, as in `yes | resilience run ...`.
     ///
     /// The harness spawns with `posix_spawn` and reaps with `waitpid` on a thread of its own, rather
     /// than with Foundation's `Process`, which on Linux learns of an exit from a socket that every
@@ -67,7 +69,9 @@ struct ResilienceBinary {
         in directory: Scratch,
         input: String? = nil,
         ignoring ignoredSignals: [String] = [],
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        stalledOutput: Bool = false,
+        inputCommand: String? = nil
     ) throws -> (Running, finished: () async -> Result) {
         let id = UUID().uuidString
         let inputPath = input == nil ? "/dev/null" : directory.path("stdin.\(id)")
@@ -79,18 +83,30 @@ struct ResilienceBinary {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, inputPath, O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        var stalledPipe: [Int32] = [-1, -1]
+        if stalledOutput {
+            guard pipe(&stalledPipe) == 0 else { throw POSIXError(.EMFILE) }
+            posix_spawn_file_actions_adddup2(&actions, stalledPipe[1], 1)
+            posix_spawn_file_actions_addclose(&actions, stalledPipe[0])
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        }
         posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         // `cd DIR && exec resilience ARGS...`, so the process is `resilience` itself, in the directory.
         let traps = ignoredSignals.map { "trap '' \($0); " }.joined()
         let exports = environment.sorted { $0.key < $1.key }.map { "export \($0.key)='\($0.value)'; " }.joined()
-        let command = ["/bin/sh", "-c", "\(traps)\(exports)cd \"$0\" && exec \"$@\"", directory.url.path, path] + arguments
+        // With an input command, `exec` runs `resilience` as the last part of the pipeline; the shell
+        // waits for the whole pipeline.
+        let run = inputCommand.map { "{ \($0) ; } | \"$@\"" } ?? "exec \"$@\""
+        let command = ["/bin/sh", "-c", "\(traps)\(exports)cd \"$0\" && \(run)", directory.url.path, path] + arguments
         var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var processID: pid_t = 0
         let started = ContinuousClock.now
         let result = posix_spawn(&processID, "/bin/sh", &actions, nil, &argv, environ)
+        if stalledOutput { close(stalledPipe[1]) }
         guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
+        let stalledReader = stalledPipe[0]
 
         let exited = AsyncStream<Int32>.makeStream()
         let pid = processID
@@ -103,6 +119,7 @@ struct ResilienceBinary {
         let finished: () async -> Result = {
             var status: Int32 = -1
             for await rawStatus in exited.stream { status = rawStatus }
+            if stalledReader >= 0 { close(stalledReader) }
             let elapsed = started.duration(to: .now)
             // A signal-ended process reports 128 + N here, as a shell would.
             let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
