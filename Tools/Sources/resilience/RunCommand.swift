@@ -10,12 +10,13 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Exit status: the last attempt's; 128+N when signal N ended it (or interrupted a wait); \
             124 when it timed out; 127 when the command is not found, 126 when it cannot be executed; \
-            64 for bad options; 74 when a standard input too large for memory cannot be kept in a \
-            temporary file. With --breaker: 75 when the breaker refuses to run the command, 65 when \
+            64 for bad options; 74 when standard input or an attempt's output cannot be kept (past \
+            --spool-limit, or the temporary file cannot be written). With --breaker: 75 when the breaker refuses to run the command, 65 when \
             its state file is damaged, 74 when the file cannot be read or written.
 
-            Standard input is read once and replayed to every attempt; it and each attempt's output \
-            are kept in memory up to 8 MiB, beyond that in a temporary file in $TMPDIR. Only the attempt that ends the \
+            Standard input is passed to the first attempt as it arrives and kept, to be replayed to \
+            every later attempt; it and each attempt's output are kept in memory up to 8 MiB, beyond \
+            that in a temporary file in $TMPDIR, up to --spool-limit. Only the attempt that ends the \
             run writes to standard output; earlier attempts' output goes to standard error. SIGINT, \
             SIGTERM and SIGHUP are forwarded to the running attempt's process group and stop the run.
 
@@ -46,13 +47,7 @@ struct RunCommand: AsyncParsableCommand {
             try prepare(gate)
             gates.append(gate)
         }
-        let standardInput: Spool?
-        do {
-            standardInput = options.replaysStandardInput ? try StandardInput.readAll() : nil
-        } catch {
-            FileDescriptorSink.standardError.write("resilience: cannot keep standard input to replay it: \(error.message)\n")
-            throw ExitCode(74)
-        }
+        let standardInput = options.replaysStandardInput ? StandardInput.spool(limit: configuration.spoolLimit) : nil
         let forwarder = SignalForwarder(to: interruption)
         let runner = CommandRunner(
             configuration: configuration,

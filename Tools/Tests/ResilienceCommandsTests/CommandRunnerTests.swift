@@ -140,7 +140,7 @@ struct CommandRunnerTests {
         let script = countingScript(exiting: [1, 1, 0], extra: "cat > seen.$n;")
         let configuration = RunConfiguration(command: command(script), policy: try PolicyArguments().makePolicy())
         let (runner, _, _) = runner(configuration)
-        _ = await runner.run(standardInput: Spool(Array("replayed\n".utf8)))
+        _ = await runner.run(standardInput: InputSpool(Array("replayed\n".utf8)))
         #expect((1...3).map { scratch.read("seen.\($0)") } == ["replayed\n", "replayed\n", "replayed\n"])
     }
 }

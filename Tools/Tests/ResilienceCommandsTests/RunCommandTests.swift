@@ -184,16 +184,76 @@ struct RunCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: spoolDirectory) == [])
     }
 
-    @Test("an input too large for memory that cannot be kept in a temporary file is an error (74); nothing runs")
+    @Test("an input too large for memory that cannot be kept in a temporary file stops the attempt before it sees an end of input (74)")
     func largeStandardInputWithoutTemporaryDirectory() async throws {
         let input = String(repeating: "z", count: 9 << 20)
+        let script = countingScript(exiting: [0], extra: "cat > seen; echo \"cat ended: $?\" > ended;")
         let result = try await ResilienceBinary.run(
-            ["run", "--", "sh", "-c", countingScript(exiting: [0])], in: scratch, input: input,
-            environment: ["TMPDIR": scratch.path("missing")])
+            ["run", "--", "sh", "-c", script], in: scratch, input: input, environment: ["TMPDIR": scratch.path("missing")])
         #expect(result.status == 74)
         #expect(result.standardError.contains("resilience: cannot keep standard input to replay it: cannot create a temporary file in"))
         #expect(result.standardError.contains("missing"))
-        #expect(invocations == 0)
+        #expect(result.standardError.contains("attempt 1/3 was stopped, no further attempts"))
+        #expect(invocations == 1)
+        // Stopped by SIGTERM while waiting for more input, not handed a cut-off input as if it were whole.
+        #expect(scratch.read("seen").utf8.count < input.utf8.count)
+        #expect(scratch.read("ended").isEmpty)
+    }
+
+    @Test("the attempt starts while standard input is still arriving, and ends without waiting for the rest")
+    func streamsStandardInput() async throws {
+        // The input's writer says one line, then holds the pipe open for 30 s.
+        let (_, finished) = try ResilienceBinary.start(
+            ["run", "--json-file", "summary.json", "--", "head", "-1"], in: scratch,
+            inputCommand: "sh -c 'echo $$ > feeder; echo first; exec sleep 30'")
+        try await scratch.waitUntil { scratch.read("summary.json").hasSuffix("}\n") }
+        if let feeder = Int32(scratch.read("feeder").trimmingCharacters(in: .whitespacesAndNewlines)) { kill(feeder, SIGKILL) }
+        let result = await finished()
+        #expect(result.status == 0)
+        #expect(result.standardOutput == "first\n")
+        let summary = try #require(JSONSerialization.jsonObject(with: Data(scratch.read("summary.json").utf8)) as? [String: Any])
+        #expect(summary.seconds("totalSeconds") < 20)  // not the writer's 30 s
+    }
+
+    @Test("endless input that the command stops reading is not spooled: yes | resilience run -- head -1 ends at once")
+    func endlessInput() async throws {
+        let spoolDirectory = scratch.path("tmp")
+        try FileManager.default.createDirectory(atPath: spoolDirectory, withIntermediateDirectories: false)
+        let result = try await ResilienceBinary.run(
+            ["run", "--spool-limit", "64MiB", "--json", "--", "head", "-1"], in: scratch,
+            environment: ["TMPDIR": spoolDirectory], inputCommand: "yes")
+        #expect(result.status == 0)
+        #expect(result.standardOutput == "y\n")
+        #expect(try result.summary().seconds("totalSeconds") < 20)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spoolDirectory) == [])
+    }
+
+    @Test("standard input past --spool-limit stops the attempt and fails the run (74), naming the limit")
+    func standardInputPastSpoolLimit() async throws {
+        let result = try await ResilienceBinary.run(
+            ["run", "--spool-limit", "1MiB", "--json", "--", "sh", "-c", countingScript(exiting: [1], extra: "cat > /dev/null;")],
+            in: scratch, inputCommand: "head -c 3000000 /dev/zero")
+        #expect(result.status == 74)
+        #expect(
+            result.standardError.contains(
+                "resilience: cannot keep standard input to replay it: it passed the --spool-limit of 1MiB; attempt 1/3 was stopped, no further attempts"
+            ))
+        #expect(invocations == 1)
+        let summary = try result.summary()
+        #expect(summary["stopReason"] as? String == "spoolFailed")
+        let history = try #require(summary["history"] as? [[String: Any]])
+        #expect(history.first?["outcome"] as? String == "spoolFailed")
+    }
+
+    @Test("an attempt's output past --spool-limit stops it and fails the run (74): resilience run -- yes does not fill the disk")
+    func standardOutputPastSpoolLimit() async throws {
+        let result = try await run(["--no-stdin", "--spool-limit", "1MiB", "--json", "--", "yes"])
+        #expect(result.status == 74)
+        #expect(
+            result.standardError.contains(
+                "resilience: cannot keep the command's standard output: it passed the --spool-limit of 1MiB; attempt 1/3 was stopped"))
+        #expect(result.standardOutput.isEmpty)
+        #expect(try result.summary().seconds("totalSeconds") < 20)
     }
 
     @Test("a command that does not read its input is not disturbed by it")
@@ -550,6 +610,9 @@ struct RunCommandTests {
             ([], "missing the command to run"),
             (["--"], "missing the command to run"),
             (["--attemps", "3", "true"], "unknown option \"--attemps\"; put the command after '--'"),
+            (["--spool-limit", "1XB", "--", "true"], "'--spool-limit <size>': \"1XB\" has an unknown unit \"XB\""),
+            (["--spool-limit", "-1GiB", "--", "true"], "'--spool-limit <size>': \"-1GiB\" is negative"),
+            (["--spool-limit", "0", "--", "true"], "'--spool-limit <size>': the size must be at least 1 byte"),
         ]
     )
     func badOptions(arguments: [String], message: String) async throws {

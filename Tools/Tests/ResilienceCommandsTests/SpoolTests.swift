@@ -82,7 +82,7 @@ struct SpoolTests {
         var writer = SpoolWriter(memoryLimit: 1_000, directory: scratch.path("missing"))
         for start in stride(from: 0, to: bytes.count, by: 700) {
             let piece = Array(bytes[start..<min(start + 700, bytes.count)])
-            piece.withUnsafeBytes { writer.appendFallingBackToMemory($0) }
+            try piece.withUnsafeBytes { try writer.appendFallingBackToMemory($0) }
         }
         #expect(writer.spillError?.message.contains("cannot create a temporary file") == true)
         let spool = writer.finish()
@@ -96,5 +96,38 @@ struct SpoolTests {
         #expect(try spool(bytes, limit: 100) == Spool(bytes))
         #expect(try spool(bytes, limit: 100) != Spool(pattern(2_999)))
         #expect(Spool([1, 2, 3]) != Spool([1, 2, 4]))
+    }
+
+    @Test("a limit bounds a spool: bytes past it are refused with an error naming it, in memory or in a file")
+    func limit() throws {
+        for memoryLimit in [10_000, 100] {
+            var writer = SpoolWriter(memoryLimit: memoryLimit, limit: 2_048, directory: scratch.url.path)
+            try pattern(2_000).withUnsafeBytes { try writer.append($0) }
+            #expect(throws: SpoolError.self) { try pattern(100).withUnsafeBytes { try writer.append($0) } }
+            #expect {
+                try pattern(49).withUnsafeBytes { try writer.appendFallingBackToMemory($0) }
+            } throws: { error in
+                (error as? SpoolError)?.isLimit == true && (error as? SpoolError)?.message == "it passed the --spool-limit of 2KiB"
+            }
+            try pattern(48).withUnsafeBytes { try writer.append($0) }
+            #expect(writer.count == 2_048)
+            #expect(writer.finish().allBytes() == pattern(2_000) + pattern(48))
+        }
+    }
+
+    @Test("sizes take binary and decimal units and print in the largest binary unit that divides them")
+    func byteCounts() throws {
+        #expect(try ByteCount(parsing: "512MiB").bytes == 512 << 20)
+        #expect(try ByteCount(parsing: "1GiB").bytes == 1 << 30)
+        #expect(try ByteCount(parsing: "1GB").bytes == 1_000_000_000)
+        #expect(try ByteCount(parsing: "4096").bytes == 4_096)
+        #expect(try ByteCount(parsing: "64KiB").description == "64KiB")
+        #expect(ByteCount.format(1_000) == "1000B")
+        for (text, reason) in [
+            ("-1GiB", "is negative"), ("0", "at least 1 byte"), ("1.5GiB", "unknown unit \".5GiB\""), ("1XB", "unknown unit \"XB\""),
+            ("", "is not a size"), ("99999999999TiB", "too large"),
+        ] {
+            #expect(performing: { try ByteCount(parsing: text) }, throws: { ($0 as? ArgumentError)?.message.contains(reason) == true })
+        }
     }
 }

@@ -14,7 +14,8 @@ import Resilience
 /// How an attempt counts (``breakerOutcome(of:in:interrupted:)``): an attempt the run would retry
 /// (by `--retry-on` and `--stop-on`; by default any failure, time-out or signal) is a failure; a
 /// success is a success; anything else (a failure listed in `--stop-on`, a command that cannot be
-/// started, a rejection, an interruption by `SIGINT`, `SIGTERM` or `SIGHUP`) counts neither way.
+/// started, a rejection, an interruption by `SIGINT`, `SIGTERM` or `SIGHUP`, an attempt stopped
+/// because its input or output could not be kept) counts neither way.
 ///
 /// `Sendable`: the permit in hand is behind a mutex; the rest is immutable.
 package final class BreakerGate: AttemptGate {
@@ -147,7 +148,8 @@ package final class BreakerGate: AttemptGate {
     ///   ``CircuitBreakerOutcome/success`` for a success, ``CircuitBreakerOutcome/ignored`` otherwise.
     package static func breakerOutcome(of outcome: AttemptOutcome, in run: RunConfiguration, interrupted: Bool) -> CircuitBreakerOutcome {
         switch outcome.termination {
-        case .rejected, .interrupted, .cannotStart:
+        case .rejected, .interrupted, .cannotStart, .spoolFailed:
+            // A stopped attempt (its input or output could not be kept) says nothing of the service.
             return .ignored
         case .exited, .signaled, .timedOut:
             if interrupted { return .ignored }

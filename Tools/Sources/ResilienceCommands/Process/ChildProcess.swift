@@ -18,8 +18,14 @@ import Darwin
 ///   reaches everything it started, and a terminal's `^C` reaches `resilience` alone, which forwards it.
 /// - Its signal mask is empty and the signals `resilience` ignores or handles are back at their
 ///   default (``ProcessSignals/resetInChildren``).
-/// - Its standard input is a pipe fed with the given bytes, then closed (or `/dev/null`); its standard
-///   output is a pipe read into memory; its standard error is `resilience`'s own.
+/// - Its standard input is a pipe fed from an ``InputSpool`` (what earlier attempts took, then more
+///   of `resilience`'s standard input as the command takes it), closed at the input's end (or
+///   `/dev/null`); its standard output is a pipe read into a ``Spool``; its standard error is
+///   `resilience`'s own.
+/// - When its input or output cannot be kept (past `--spool-limit`, or the temporary file failed),
+///   its process group gets `SIGTERM`, then `SIGKILL` after the kill grace, and the termination
+///   says why (``ChildTermination/spoolFailure``). Its standard input is not closed meanwhile, so
+///   it never mistakes a cut-off input for the whole.
 ///
 /// Two threads serve each child (they block in `waitpid` and `poll`, which must not happen on the
 /// cooperative pool): one reaps it, one moves the bytes. Once the command has exited, output is read
@@ -30,16 +36,21 @@ package enum ChildProcess {
     ///
     /// - Parameters:
     ///   - arguments: The command, looked up on `PATH` unless it contains a `/`, and its arguments.
-    ///   - standardInput: Bytes to write to the command's standard input before closing it, or `nil`
-    ///     to connect it to `/dev/null`. Read from the spool as the command takes them, so a large
-    ///     input kept in a file is never all in memory.
+    ///   - standardInput: The input to feed to the command's standard input before closing it, or
+    ///     `nil` to connect it to `/dev/null`. Read as the command takes it, so a large input kept in
+    ///     a file is never all in memory.
+    ///   - outputLimit: The most bytes of standard output kept (`--spool-limit`).
+    ///   - killGrace: How long the process group has between `SIGTERM` and `SIGKILL` when its input
+    ///     or output cannot be kept.
     ///   - drainGrace: How long to keep reading standard output after the command exits when something
     ///     else still holds the pipe open.
     /// - Returns: The running command.
     /// - Throws: ``LaunchError`` with the `errno` when the command cannot be started.
     package static func launch(
         _ arguments: [String],
-        standardInput: Spool?,
+        standardInput: InputSpool?,
+        outputLimit: Int = Spool.defaultLimit,
+        killGrace: Duration = .seconds(2),
         drainGrace: Duration = .milliseconds(250)
     ) throws(LaunchError) -> RunningChild {
         guard let executable = arguments.first, !executable.isEmpty else { throw LaunchError(errno: ENOENT) }
@@ -91,9 +102,9 @@ package enum ChildProcess {
         child.start(
             outputFD: outputPipe.read,
             inputFD: inputWrite,
-            input: standardInput ?? Spool([]),
+            input: standardInput ?? InputSpool([]),
             wake: wakePipe,
-            drainGrace: drainGrace
+            limits: PumpLimits(output: outputLimit, killGrace: killGrace, drainGrace: drainGrace)
         )
         return child
     }
@@ -204,6 +215,44 @@ package struct ChildTermination: Hashable, Sendable {
     package var status: Status
     /// Its standard output: in memory, or beyond 8 MiB in a temporary file (see ``Spool``).
     package var standardOutput: Spool
+    /// Why the attempt was stopped because its input or output could not be kept, if it was.
+    package var spoolFailure: SpoolFailure? = nil
+}
+
+/// An attempt's standard input or output that could not be kept: past `--spool-limit`, or its
+/// temporary file could not be written. The attempt is stopped and the run fails with status 74.
+package struct SpoolFailure: Hashable, Sendable, CustomStringConvertible {
+    /// Which stream could not be kept.
+    package enum Stream: Hashable, Sendable {
+        /// `resilience`'s standard input, kept to replay it to later attempts.
+        case standardInput
+        /// The attempt's standard output, kept until the attempt ends.
+        case standardOutput
+    }
+
+    /// Which stream could not be kept.
+    package var stream: Stream
+    /// Why.
+    package var error: SpoolError
+
+    /// What happened, such as `cannot keep standard input to replay it: it passed the --spool-limit
+    /// of 1GiB`.
+    package var description: String {
+        switch stream {
+        case .standardInput: "cannot keep standard input to replay it: \(error.message)"
+        case .standardOutput: "cannot keep the command's standard output: \(error.message)"
+        }
+    }
+}
+
+/// The bounds of a child's pump.
+struct PumpLimits {
+    /// The most bytes of standard output kept.
+    var output: Int
+    /// How long between `SIGTERM` and `SIGKILL` when input or output cannot be kept.
+    var killGrace: Duration
+    /// How long to keep reading output after the command exits.
+    var drainGrace: Duration
 }
 
 /// A command started by ``ChildProcess/launch(_:standardInput:drainGrace:)``.
@@ -258,7 +307,7 @@ package final class RunningChild: Sendable {
 
     // MARK: - The serving threads
 
-    fileprivate func start(outputFD: Int32, inputFD: Int32, input: Spool, wake: (read: Int32, write: Int32), drainGrace: Duration) {
+    fileprivate func start(outputFD: Int32, inputFD: Int32, input: InputSpool, wake: (read: Int32, write: Int32), limits: PumpLimits) {
         let processID = processID
         Thread { [self] in
             var rawStatus: Int32 = 0
@@ -273,11 +322,13 @@ package final class RunningChild: Sendable {
             close(wake.write)
         }.start()
         Thread { [self] in
-            let output = Self.pump(outputFD: outputFD, inputFD: inputFD, input: input, wakeFD: wake.read, drainGrace: drainGrace)
+            let (output, failure) = Self.pump(
+                processID: processID, outputFD: outputFD, inputFD: inputFD, input: input, wakeFD: wake.read, limits: limits)
             let continuation: CheckedContinuation<ChildTermination, Never>?
             let termination: ChildTermination
             (termination, continuation) = state.withLock { state in
-                let termination = ChildTermination(status: state.waitStatus ?? .exited(255), standardOutput: output)
+                let termination = ChildTermination(
+                    status: state.waitStatus ?? .exited(255), standardOutput: output, spoolFailure: failure)
                 state.termination = termination
                 defer { state.continuation = nil }
                 return (termination, state.continuation)
@@ -294,30 +345,67 @@ package final class RunningChild: Sendable {
 
     /// Feeds the input, collects the output, and returns once the child has exited and its output is
     /// at end of file (or `drainGrace` has passed since the exit).
-    private static func pump(outputFD: Int32, inputFD: Int32, input: Spool, wakeFD: Int32, drainGrace: Duration) -> Spool {
+    ///
+    /// When the input or the output cannot be kept, the child's process group gets `SIGTERM` (and
+    /// `SIGKILL` after the kill grace, if the child is still there); the failure is returned with the
+    /// output collected so far.
+    private static func pump(
+        processID: pid_t, outputFD: Int32, inputFD: Int32, input: InputSpool, wakeFD: Int32, limits: PumpLimits
+    ) -> (Spool, SpoolFailure?) {
         var outputFD = outputFD
         var inputFD = inputFD
         var wakeFD = wakeFD
         // Output that cannot go to a temporary file is better held in memory than lost.
-        var output = SpoolWriter()
+        var output = SpoolWriter(limit: limits.output)
+        var failure: SpoolFailure?
+        var killDeadline: ContinuousClock.Instant?
         var written = 0
         var drainDeadline: ContinuousClock.Instant?
         var buffer = [UInt8](repeating: 0, count: 65_536)
         var inputChunk = [UInt8](repeating: 0, count: 65_536)
-        if inputFD >= 0 && input.count == 0 {
-            close(inputFD)
-            inputFD = -1
+
+        func stop(_ stream: SpoolFailure.Stream, _ error: SpoolError) {
+            guard failure == nil else { return }
+            failure = SpoolFailure(stream: stream, error: error)
+            killpg(processID, SIGTERM)
+            killDeadline = ContinuousClock.now.advanced(by: limits.killGrace)
         }
+
         while true {
+            let now = ContinuousClock.now
+            if let deadline = killDeadline, now >= deadline {
+                if wakeFD >= 0 { killpg(processID, SIGKILL) }
+                killDeadline = nil
+            }
             var timeout: Int32 = -1
             if let drainDeadline {
-                let left = ContinuousClock.now.duration(to: drainDeadline)
+                let left = now.duration(to: drainDeadline)
                 if outputFD < 0 || left <= .zero { break }
-                timeout = Int32(clamping: max(1, left.saturatingNanoseconds / 1_000_000 + 1))
+                timeout = milliseconds(left)
+            }
+            if let killDeadline {
+                let left = milliseconds(now.duration(to: killDeadline))
+                timeout = timeout < 0 ? left : min(timeout, left)
+            }
+            // The input: what is kept and not yet written goes to the child; once it has all of it,
+            // the source is read for more; at the source's end the pipe is closed. After a failure
+            // the pipe stays open (no end of file) until the child exits.
+            var writesInput = false
+            var readsSource = false
+            if inputFD >= 0 && failure == nil {
+                if written < input.count {
+                    writesInput = true
+                } else if !input.isComplete {
+                    readsSource = true
+                } else {
+                    close(inputFD)
+                    inputFD = -1
+                }
             }
             var descriptors = [
                 pollfd(fd: outputFD, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: inputFD, events: Int16(POLLOUT), revents: 0),
+                pollfd(fd: writesInput ? inputFD : -1, events: Int16(POLLOUT), revents: 0),
+                pollfd(fd: readsSource ? input.source : -1, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
             ]
             let ready = poll(&descriptors, nfds_t(descriptors.count), timeout)
@@ -328,13 +416,27 @@ package final class RunningChild: Sendable {
             if outputFD >= 0 && descriptors[0].revents != 0 {
                 let count = read(outputFD, &buffer, buffer.count)
                 if count > 0 {
-                    buffer.withUnsafeBytes { output.appendFallingBackToMemory(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+                    let failed = buffer.withUnsafeBytes { bytes -> SpoolError? in
+                        do throws(SpoolError) {
+                            try output.appendFallingBackToMemory(UnsafeRawBufferPointer(rebasing: bytes[0..<count]))
+                            return nil
+                        } catch {
+                            return error
+                        }
+                    }
+                    if let error = failed {
+                        // Past the limit: what is kept is of no use, and the child must not block on
+                        // a pipe nobody reads while it is being stopped.
+                        stop(.standardOutput, error)
+                        close(outputFD)
+                        outputFD = -1
+                    }
                 } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
                     close(outputFD)
                     outputFD = -1
                 }
             }
-            if inputFD >= 0 && descriptors[1].revents != 0 {
+            if writesInput && descriptors[1].revents != 0 {
                 // The spool is read at the offset written so far; bytes a short write left are read again.
                 let count =
                     descriptors[1].revents & Int16(POLLOUT) != 0
@@ -342,16 +444,30 @@ package final class RunningChild: Sendable {
                         let available = input.read(at: written, into: chunk)
                         return available > 0 ? write(inputFD, chunk.baseAddress, available) : -1
                     } : -1
-                if count > 0 { written += count }
-                if written == input.count || (count < 0 && errno != EAGAIN && errno != EINTR) {
+                if count > 0 {
+                    written += count
+                } else if count < 0 && errno != EAGAIN && errno != EINTR {
+                    // The child closed its input (EPIPE): it wants no more.
                     close(inputFD)
                     inputFD = -1
                 }
             }
-            if wakeFD >= 0 && descriptors[2].revents != 0 {
+            if readsSource && descriptors[2].revents != 0 {
+                let failed = inputChunk.withUnsafeMutableBytes { chunk -> SpoolError? in
+                    do throws(SpoolError) {
+                        try input.fill(using: chunk)
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
+                if let error = failed { stop(.standardInput, error) }
+            }
+            if wakeFD >= 0 && descriptors[3].revents != 0 {
                 close(wakeFD)
                 wakeFD = -1
-                drainDeadline = ContinuousClock.now.advanced(by: drainGrace)
+                drainDeadline = ContinuousClock.now.advanced(by: limits.drainGrace)
+                killDeadline = nil
                 if inputFD >= 0 {
                     close(inputFD)
                     inputFD = -1
@@ -359,6 +475,11 @@ package final class RunningChild: Sendable {
             }
         }
         for descriptor in [outputFD, inputFD, wakeFD] where descriptor >= 0 { close(descriptor) }
-        return output.finish()
+        return (output.finish(), failure)
+    }
+
+    /// `duration` in whole milliseconds for `poll(2)`, rounded up, at least 1.
+    private static func milliseconds(_ duration: Duration) -> Int32 {
+        Int32(clamping: max(1, duration.saturatingNanoseconds / 1_000_000 + 1))
     }
 }

@@ -21,6 +21,9 @@ package final class Spool: Hashable, Sendable {
     /// How many bytes a ``SpoolWriter`` keeps in memory before moving to a file: 8 MiB.
     package static let defaultMemoryLimit = 8 << 20
 
+    /// How many bytes a spool of `resilience run` may hold in all unless `--spool-limit` says: 1 GiB.
+    package static let defaultLimit = 1 << 30
+
     /// The number of bytes.
     package let count: Int
     /// The bytes, when they are in memory.
@@ -56,19 +59,7 @@ package final class Spool: Hashable, Sendable {
     /// - Returns: The number of bytes copied: 0 at the end, -1 when the file cannot be read (`errno`
     ///   says why).
     package func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        let wanted = min(buffer.count, count - offset)
-        guard wanted > 0, let destination = buffer.baseAddress else { return 0 }
-        if file < 0 {
-            return memory.withUnsafeBytes { source in
-                guard let base = source.baseAddress else { return 0 }
-                destination.copyMemory(from: base + offset, byteCount: wanted)
-                return wanted
-            }
-        }
-        while true {
-            let read = pread(file, destination, wanted, off_t(offset))
-            if read >= 0 || errno != EINTR { return read }
-        }
+        readSpooled(memory: memory, file: file, count: count, at: offset, into: buffer)
     }
 
     /// Whether two spools hold the same bytes (reading both back).
@@ -98,14 +89,38 @@ package final class Spool: Hashable, Sendable {
     }
 }
 
-/// Builds a ``Spool`` from bytes appended in turn: in memory up to a limit, then in a temporary file.
+/// Copies bytes of a spool (in `memory`, or in `file` when it is not -1) from `offset` on into
+/// `buffer`; see ``Spool/read(at:into:)``.
+private func readSpooled(
+    memory: [UInt8], file: Int32, count: Int, at offset: Int, into buffer: UnsafeMutableRawBufferPointer
+) -> Int {
+    let wanted = min(buffer.count, count - offset)
+    guard wanted > 0, offset >= 0, let destination = buffer.baseAddress else { return 0 }
+    if file < 0 {
+        return memory.withUnsafeBytes { source in
+            guard let base = source.baseAddress else { return 0 }
+            destination.copyMemory(from: base + offset, byteCount: wanted)
+            return wanted
+        }
+    }
+    while true {
+        let read = pread(file, destination, wanted, off_t(offset))
+        if read >= 0 || errno != EINTR { return read }
+    }
+}
+
+/// Builds a ``Spool`` from bytes appended in turn: in memory up to a limit, then in a temporary file,
+/// never more than ``limit`` bytes in all.
 ///
 /// ``append(_:)`` throws when the temporary file cannot be created or written (for an input that
 /// must be kept whole or not at all); ``appendFallingBackToMemory(_:)`` keeps the bytes in memory
-/// instead (for output, better held in memory than lost), and says why in ``spillError``.
+/// instead (for output, better held in memory than lost), and says why in ``spillError``. Both throw
+/// when the bytes would take the spool past ``limit``.
 package struct SpoolWriter {
     /// How many bytes stay in memory before everything moves to a file.
     package let memoryLimit: Int
+    /// The most bytes the spool may hold (`--spool-limit`).
+    package let limit: Int
     /// Where the temporary file goes: `TMPDIR`, or `/tmp`.
     package let directory: String
     /// Why the bytes stayed in memory past the limit, after ``appendFallingBackToMemory(_:)`` could
@@ -113,15 +128,18 @@ package struct SpoolWriter {
     package private(set) var spillError: SpoolError?
     private var memory: [UInt8] = []
     private var file: Int32 = -1
-    private var count = 0
+    /// How many bytes the spool holds.
+    package private(set) var count = 0
 
     /// Creates an empty writer.
     ///
     /// - Parameters:
     ///   - memoryLimit: How many bytes to keep in memory; ``Spool/defaultMemoryLimit`` unless given.
+    ///   - limit: The most bytes to keep in all; no limit unless given.
     ///   - directory: Where to create the temporary file; `TMPDIR`, or `/tmp`, unless given.
-    package init(memoryLimit: Int = Spool.defaultMemoryLimit, directory: String? = nil) {
+    package init(memoryLimit: Int = Spool.defaultMemoryLimit, limit: Int = .max, directory: String? = nil) {
         self.memoryLimit = memoryLimit
+        self.limit = limit
         self.directory = directory ?? getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
     }
 
@@ -132,6 +150,7 @@ package struct SpoolWriter {
     ///   the bytes are then not added.
     package mutating func append(_ bytes: UnsafeRawBufferPointer) throws(SpoolError) {
         guard !bytes.isEmpty else { return }
+        guard bytes.count <= limit - count else { throw SpoolError(limit: limit) }
         if file < 0 && (memory.count + bytes.count <= memoryLimit || spillError != nil) {
             memory.append(contentsOf: bytes)
         } else {
@@ -145,9 +164,12 @@ package struct SpoolWriter {
     /// keeps everything in memory from then on (``spillError`` says why).
     ///
     /// - Parameter bytes: The bytes to add.
-    package mutating func appendFallingBackToMemory(_ bytes: UnsafeRawBufferPointer) {
+    /// - Throws: ``SpoolError`` only when the bytes would take the spool past ``limit``.
+    package mutating func appendFallingBackToMemory(_ bytes: UnsafeRawBufferPointer) throws(SpoolError) {
         do {
             try append(bytes)
+        } catch  where error.isLimit {
+            throw error
         } catch {
             spillError = error
             if file >= 0 {
@@ -159,6 +181,16 @@ package struct SpoolWriter {
             memory.append(contentsOf: bytes)
             count += bytes.count
         }
+    }
+
+    /// Copies bytes appended so far, from `offset` on, into `buffer`; see ``Spool/read(at:into:)``.
+    ///
+    /// - Parameters:
+    ///   - offset: Where to start, from 0 to ``count``.
+    ///   - buffer: Where to copy them.
+    /// - Returns: The number of bytes copied: 0 at the end, -1 when the file cannot be read.
+    package func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        readSpooled(memory: memory, file: file, count: count, at: offset, into: buffer)
     }
 
     /// The spool of every byte appended.
@@ -213,13 +245,22 @@ package struct SpoolWriter {
     }
 }
 
-/// A spool's temporary file could not be created or written.
-package struct SpoolError: Error, CustomStringConvertible {
-    /// What went wrong, naming the directory.
+/// A spool's temporary file could not be created or written, or the spool would pass its limit.
+package struct SpoolError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What went wrong, naming the directory or the limit.
     package let message: String
+    /// Whether the spool would have passed its limit (``SpoolWriter/limit``).
+    package let isLimit: Bool
 
     init(_ message: String) {
         self.message = message
+        isLimit = false
+    }
+
+    /// The error for a spool that would pass `limit` bytes.
+    init(limit: Int) {
+        message = "it passed the --spool-limit of \(ByteCount.format(limit))"
+        isLimit = true
     }
 
     /// The message.

@@ -24,6 +24,9 @@ package struct AttemptOutcome: Hashable, Sendable {
         case rejected(AttemptRejection)
         /// `resilience` was interrupted by `signal` before the attempt could start.
         case interrupted(signal: Int32)
+        /// The attempt was stopped (its process group killed) because its standard input or output
+        /// could not be kept: past `--spool-limit`, or the temporary file failed. Status 74.
+        case spoolFailed(SpoolFailure)
     }
 
     /// The attempt's number, from 1.
@@ -59,7 +62,7 @@ package struct AttemptOutcome: Hashable, Sendable {
     /// The exit status `resilience run` reports for this attempt, as a shell would:
     /// the exit code; `128 + N` for signal `N`; `124` for a time-out (as `timeout(1)`); `127` for a
     /// command not found and `126` for one that cannot be executed (as `sh`); a gate's own status for
-    /// a rejection.
+    /// a rejection; `74` (`EX_IOERR`) when its input or output could not be kept.
     package var exitStatus: Int32 {
         switch termination {
         case .exited(let code): code
@@ -67,6 +70,7 @@ package struct AttemptOutcome: Hashable, Sendable {
         case .timedOut: 124
         case .cannotStart(let errno): errno == ENOENT || errno == ENOTDIR ? 127 : 126
         case .rejected(let rejection): rejection.exitStatus
+        case .spoolFailed: 74
         }
     }
 
@@ -83,6 +87,7 @@ package struct AttemptOutcome: Hashable, Sendable {
         case .cannotStart(let errno): "could not start: \(SystemError.message(errno))"
         case .rejected(let rejection): "rejected: \(rejection.reason)"
         case .interrupted(let signal): "not started: interrupted by \(SignalName.name(of: signal))"
+        case .spoolFailed(let failure): "stopped: \(failure)"
         }
     }
 }

@@ -74,9 +74,10 @@ package struct CommandRunner<ClockType: Clock>: Sendable where ClockType.Duratio
     /// Runs the command until an outcome ends the run, then writes the final attempt's standard output
     /// and, if asked, the JSON summary.
     ///
-    /// - Parameter standardInput: The bytes replayed to every attempt, or `nil` for `/dev/null`.
+    /// - Parameter standardInput: The input replayed to every attempt (read as they take it), or `nil`
+    ///   for `/dev/null`.
     /// - Returns: What happened; ``RunSummary/exitStatus`` is the status to exit with.
-    package func run(standardInput: Spool?) async -> RunSummary {
+    package func run(standardInput: InputSpool?) async -> RunSummary {
         let recorder = RunRecorder(configuration: configuration, diagnostics: diagnostics)
         let start = clock.now
         let loop = Task { await retryLoop(standardInput: standardInput, start: start, recorder: recorder) }
@@ -96,7 +97,7 @@ package struct CommandRunner<ClockType: Clock>: Sendable where ClockType.Duratio
     }
 
     /// The library's retry loop over attempts; `nil` when a signal ended a wait.
-    private func retryLoop(standardInput: Spool?, start: ClockType.Instant, recorder: RunRecorder) async -> AttemptOutcome? {
+    private func retryLoop(standardInput: InputSpool?, start: ClockType.Instant, recorder: RunRecorder) async -> AttemptOutcome? {
         let retry = Retry(configuration.policy, name: "resilience run", clock: clock, random: random, observer: recorder)
         var attempt = 0
         do {
@@ -117,7 +118,7 @@ package struct CommandRunner<ClockType: Clock>: Sendable where ClockType.Duratio
         switch outcome.termination {
         case .interrupted:
             return .cancellation
-        case .cannotStart, .timedOut(_, byDeadline: true):
+        case .cannotStart, .spoolFailed, .timedOut(_, byDeadline: true):
             return .permanent
         case .rejected(let rejection):
             return ErrorClassification(.rejected, retryAfter: rejection.retryAfter)
@@ -129,7 +130,7 @@ package struct CommandRunner<ClockType: Clock>: Sendable where ClockType.Duratio
     }
 
     /// One attempt: gates, the command under its time limit, gates again.
-    private func runAttempt(_ attempt: Int, standardInput: Spool?, runStart: ClockType.Instant) async -> AttemptOutcome {
+    private func runAttempt(_ attempt: Int, standardInput: InputSpool?, runStart: ClockType.Instant) async -> AttemptOutcome {
         let started = clock.now
         func outcome(_ termination: AttemptOutcome.Termination, output: Spool = Spool([])) -> AttemptOutcome {
             makeOutcome(attempt, termination, runStart: runStart, started: started, output: output)
@@ -167,7 +168,7 @@ package struct CommandRunner<ClockType: Clock>: Sendable where ClockType.Duratio
     /// The command of an admitted attempt, under its time limit.
     private func runAdmittedAttempt(
         _ attempt: Int,
-        standardInput: Spool?,
+        standardInput: InputSpool?,
         runStart: ClockType.Instant,
         started: ClockType.Instant
     ) async -> AttemptOutcome {
@@ -189,7 +190,9 @@ package struct CommandRunner<ClockType: Clock>: Sendable where ClockType.Duratio
         do {
             child = try ChildProcess.launch(
                 configuration.command,
-                standardInput: configuration.replaysStandardInput ? standardInput : nil
+                standardInput: configuration.replaysStandardInput ? standardInput : nil,
+                outputLimit: configuration.spoolLimit,
+                killGrace: configuration.killGrace
             )
         } catch {
             return outcome(.cannotStart(errno: error.errno))
@@ -198,6 +201,9 @@ package struct CommandRunner<ClockType: Clock>: Sendable where ClockType.Duratio
         let (termination, timedOut) = await supervise(child, limit: limit)
         interruption.untrack()
 
+        if let failure = termination.spoolFailure {
+            return outcome(.spoolFailed(failure))
+        }
         if timedOut, let limit {
             return outcome(.timedOut(limit: limit, byDeadline: limitIsDeadline), output: termination.standardOutput)
         }

@@ -28,6 +28,9 @@ package struct RunConfiguration: Sendable {
     package var summaryDestination: SummaryDestination?
     /// Whether to replay `resilience`'s standard input to every attempt (else `/dev/null`).
     package var replaysStandardInput: Bool
+    /// The most bytes kept of the standard input, and of each attempt's standard output
+    /// (`--spool-limit`).
+    package var spoolLimit: Int
 
     /// Creates a configuration.
     ///
@@ -41,6 +44,7 @@ package struct RunConfiguration: Sendable {
     ///   - quiet: Whether to leave out progress messages.
     ///   - summaryDestination: Where to write the JSON summary.
     ///   - replaysStandardInput: Whether to replay standard input to every attempt.
+    ///   - spoolLimit: The most bytes of standard input, and of each attempt's output, kept.
     package init(
         command: [String],
         policy: RetryPolicy,
@@ -50,7 +54,8 @@ package struct RunConfiguration: Sendable {
         killGrace: Duration = .seconds(2),
         quiet: Bool = false,
         summaryDestination: SummaryDestination? = nil,
-        replaysStandardInput: Bool = true
+        replaysStandardInput: Bool = true,
+        spoolLimit: Int = Spool.defaultLimit
     ) {
         self.command = command
         self.policy = policy
@@ -61,6 +66,7 @@ package struct RunConfiguration: Sendable {
         self.quiet = quiet
         self.summaryDestination = summaryDestination
         self.replaysStandardInput = replaysStandardInput
+        self.spoolLimit = spoolLimit
     }
 
     /// The overall deadline: no wait starts that would end past it, and it bounds the running attempt.

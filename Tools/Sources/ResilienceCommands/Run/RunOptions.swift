@@ -99,12 +99,23 @@ package struct RunOptions: ParsableArguments {
     @Flag(
         name: .customLong("no-stdin"),
         help:
-            "Do not read standard input; attempts read /dev/null. (Standard input is otherwise read to its end once, then replayed to every attempt.)"
+            "Do not read standard input; attempts read /dev/null. (Standard input is otherwise passed to the first attempt as it arrives, and replayed to every later attempt.)"
     )
     var noStandardInput = false
 
     @Option(help: ArgumentHelp("Seed the jitter, for reproducible delays.", valueName: "n"))
     var seed: UInt64?
+
+    @Option(
+        name: .customLong("spool-limit"),
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "The most bytes kept of standard input (to replay it) and of each attempt's output, such as 512MiB or 1GiB; past it the attempt is stopped and the run fails (status 74). (default: 1GiB)",
+            valueName: "size"
+        ),
+        transform: { text in try ByteCount(parsing: text) }
+    )
+    var spoolLimit: ByteCount?
 
     @OptionGroup(title: "Circuit breaker")
     var breaker: BreakerOptions
@@ -214,7 +225,8 @@ package struct RunOptions: ParsableArguments {
             killGrace: killGrace,
             quiet: quiet,
             summaryDestination: destination,
-            replaysStandardInput: !noStandardInput
+            replaysStandardInput: !noStandardInput,
+            spoolLimit: spoolLimit?.bytes ?? Spool.defaultLimit
         )
     }
 

@@ -93,6 +93,7 @@ final class RunRecorder: ResilienceObserver {
     private func stopReason(last: AttemptOutcome, endReason: RetryStopReason?, signal: Int32?) -> RunSummary.StopReason {
         switch last.termination {
         case .cannotStart: return .cannotStart
+        case .spoolFailed: return .spoolFailed
         case .rejected: return .rejected
         case .interrupted: return .interrupted
         case .timedOut(_, byDeadline: true): return .deadlineExceeded
@@ -138,6 +139,11 @@ final class RunRecorder: ResilienceObserver {
                 let why = errno == ENOENT ? "command not found" : SystemError.message(errno)
                 // An error, not progress: reported even with --quiet.
                 diagnostics.write("resilience: cannot run \"\(configuration.command.first ?? "")\": \(why)\n")
+            }
+        case .spoolFailed:
+            if case .spoolFailed(let failure) = last.termination {
+                // An error, not progress: reported even with --quiet.
+                diagnostics.write("resilience: \(failure); \(label(last)) was stopped, no further attempts\n")
             }
         case .rejected:
             // Why the command did not run (and the run failed): reported even with --quiet.

@@ -22,13 +22,15 @@
 /// Keys are sorted; absent values are left out (`maxAttempts` with `--attempts forever`, `exitCode`
 /// for an attempt ended by a signal, `delayAfterSeconds` for the last attempt). A rejected attempt
 /// (`"outcome": "rejected"`, such as one refused by an open `--breaker`) has the gate's reason in
-/// `rejection` and, when known, the time until attempts may be admitted again in `retryAfterSeconds`.
+/// `rejection` and, when known, the time until attempts may be admitted again in `retryAfterSeconds`;
+/// one stopped because its input or output could not be kept (`"outcome": "spoolFailed"`) says why in
+/// `spoolFailure`.
 package struct RunSummary: Codable, Hashable, Sendable {
     /// One attempt in ``RunSummary/history``.
     package struct Attempt: Codable, Hashable, Sendable {
         /// The attempt's number, from 1.
         package var attempt: Int
-        /// `exited`, `signaled`, `timedOut`, `cannotStart`, `rejected` or `interrupted`.
+        /// `exited`, `signaled`, `timedOut`, `cannotStart`, `rejected`, `interrupted` or `spoolFailed`.
         package var outcome: String
         /// The status as `resilience` reports it (see ``AttemptOutcome/exitStatus``).
         package var exitStatus: Int32
@@ -46,6 +48,8 @@ package struct RunSummary: Codable, Hashable, Sendable {
         package var rejection: String?
         /// How long until the gate may admit attempts again, in seconds, when a rejection says.
         package var retryAfterSeconds: Double?
+        /// Why the attempt was stopped, for one whose input or output could not be kept.
+        package var spoolFailure: String?
 
         /// Creates the record of `outcome`, followed by a wait of `delayAfter` if any.
         ///
@@ -72,6 +76,9 @@ package struct RunSummary: Codable, Hashable, Sendable {
                 self.rejection = rejection.reason
                 retryAfterSeconds = rejection.retryAfter.map(roundedToMicroseconds)
             case .interrupted: self.outcome = "interrupted"
+            case .spoolFailed(let failure):
+                self.outcome = "spoolFailed"
+                self.spoolFailure = failure.description
             }
         }
     }
@@ -102,6 +109,9 @@ package struct RunSummary: Codable, Hashable, Sendable {
         package static let cannotStart = StopReason(rawValue: "cannotStart")
         /// A gate (such as a circuit breaker) refused the attempt.
         package static let rejected = StopReason(rawValue: "rejected")
+        /// The standard input or an attempt's output could not be kept (`--spool-limit`, or the
+        /// temporary file failed).
+        package static let spoolFailed = StopReason(rawValue: "spoolFailed")
 
         /// The name.
         package var description: String { rawValue }

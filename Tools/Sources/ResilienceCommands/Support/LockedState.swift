@@ -25,7 +25,7 @@ final class LockedState<Value>: @unchecked Sendable {
     ///
     /// - Parameter body: What to do with the value.
     /// - Returns: What `body` returns.
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+    func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
         lock.lock()
         defer { lock.unlock() }
         return try body(&value)

@@ -136,9 +136,11 @@ struct ResilienceBinary {
         in directory: Scratch,
         input: String? = nil,
         ignoring: [String] = [],
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        inputCommand: String? = nil
     ) async throws -> Result {
-        let (_, finished) = try start(arguments, in: directory, input: input, ignoring: ignoring, environment: environment)
+        let (_, finished) = try start(
+            arguments, in: directory, input: input, ignoring: ignoring, environment: environment, inputCommand: inputCommand)
         return await finished()
     }
 }
