@@ -20,7 +20,7 @@ struct ArgumentParsingTests {
     @Test(
         "bad durations are refused with a reason",
         arguments: [
-            ("", "empty"), ("-1s", "is not a duration"), ("5x", "unknown unit \"x\""), ("s", "is not a duration"),
+            ("", "empty"), ("-1s", "\"-1s\" is negative"), ("5x", "unknown unit \"x\""), ("s", "is not a duration"),
             ("1e3", "unknown unit \"e\""), ("inf", "is not a duration"), ("nan", "is not a duration"), ("1.2.3s", "is not a duration"),
             ("1m30", "every part of a combined duration needs a unit"), ("999999999999h", "too long"),
         ]
@@ -31,6 +31,21 @@ struct ArgumentParsingTests {
         } throws: { error in
             (error as? ArgumentError)?.message.contains(reason) == true
         }
+    }
+
+    @Test("the argument types are ExpressibleByArgument: a value parses, anything else is nil")
+    func expressibleByArgument() {
+        #expect(DurationArgument(argument: "1m30s")?.duration == .seconds(90))
+        #expect(DurationArgument(argument: "-1s") == nil)
+        #expect(JitterArgument(argument: "proportional:0.25")?.jitter == .proportional(0.25))
+        #expect(JitterArgument(argument: "wobbly") == nil)
+        #expect(AttemptCount(argument: "forever")?.count == .max)
+        #expect(AttemptCount(argument: "-1") == nil)
+        #expect(ExitStatusSet(argument: "1-3,signal")?.description == "1-3,signal")
+        #expect(ExitStatusSet(argument: "3-1") == nil)
+        #expect(PolicyArguments.BackoffKind(argument: "Linear") == .linear)
+        #expect(ByteCount(argument: "2GiB")?.bytes == 2 << 30)
+        #expect(ByteCount(argument: "0") == nil)
     }
 
     @Test(

@@ -440,11 +440,16 @@ struct BreakerCommandTests {
             (["--breaker", ""], "--breaker needs the path of a state file"),
             (
                 ["--breaker", "b", "--breaker-failures", "0"],
-                "--breaker-failures: expected a whole number of failures, at least 1, got \"0\""
+                "'--breaker-failures <n>': expected a whole number of failures, at least 1, got \"0\""
             ),
-            (["--breaker", "b", "--breaker-failures", "many"], "--breaker-failures: expected a whole number of failures"),
+            (["--breaker", "b", "--breaker-failures", "many"], "'--breaker-failures <n>': expected a whole number of failures"),
+            (
+                ["--breaker", "b", "--breaker-failures", "-3"],
+                "'--breaker-failures <n>': expected a whole number of failures, at least 1, got \"-3\" (a negative number)"
+            ),
+            (["--breaker", "b", "--breaker-break", "-1s"], "'--breaker-break <duration>': \"-1s\" is negative"),
             (["--breaker", "b", "--breaker-break", "0"], "--breaker-break must be positive, got 0"),
-            (["--breaker", "b", "--breaker-break", "soon"], "--breaker-break: \"soon\" is not a duration"),
+            (["--breaker", "b", "--breaker-break", "soon"], "'--breaker-break <duration>': \"soon\" is not a duration"),
             (["--breaker", "b", "--breaker-probe-timeout", "0s"], "--breaker-probe-timeout must be positive"),
             (["--breaker", "b", "--breaker-lock-timeout", "0"], "--breaker-lock-timeout must be positive, got 0"),
             (["--breaker", "b", "--breaker-config", "nope.json"], "--breaker-config: cannot read \"nope.json\""),

@@ -49,7 +49,9 @@ struct SimulationOutputTests {
             (["--strategies", "linear"], "unknown strategy \"linear\""),
             (["--cap", "1ms"], "--cap must be at least --base"),
             (["--cap", "2h"], "--cap must be at most 1h"),
-            (["--base", "fast"], "--base/--cap:"),
+            (["--base", "fast"], "'--base <duration>': \"fast\" is not a duration"),
+            (["--runs", "-5"], "--runs must be from 1 to 1000000, got -5"),
+            (["--cap", "-1s"], "'--cap <duration>': \"-1s\" is negative"),
             (["--jobs", "0"], "--jobs must be at least 1"),
         ]
     )

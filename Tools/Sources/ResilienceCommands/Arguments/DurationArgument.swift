@@ -1,3 +1,4 @@
+import ArgumentParser
 @_spi(ResilienceTools) import Resilience
 
 /// Parses the durations the command line accepts: a number with an optional unit.
@@ -11,7 +12,42 @@
 ///
 /// Negative numbers, exponents, `inf`, `nan`, unknown units and values beyond about 292 years are
 /// refused with a message saying why.
-package enum DurationArgument {
+///
+/// Options take it through ArgumentParser: `@Option(parsing: .unconditional, transform:
+/// DurationArgument.init(parsing:))`, so that a bad value is reported as `The value '5x' is invalid
+/// for '--base <duration>': "5x" has an unknown unit "x"; ...` (the conformance's `init?(argument:)`
+/// cannot say why), and a negative one (`--base -1s`, which ArgumentParser would otherwise take for
+/// an option) is said to be negative.
+package struct DurationArgument: Hashable, Sendable, ExpressibleByArgument, CustomStringConvertible {
+    /// The duration.
+    package var duration: Duration
+
+    /// Wraps `duration`.
+    ///
+    /// - Parameter duration: The duration.
+    package init(_ duration: Duration) {
+        self.duration = duration
+    }
+
+    /// Parses `text` as a duration.
+    ///
+    /// - Parameter text: The argument, such as `500ms`.
+    /// - Throws: ``ArgumentError`` explaining what is wrong with `text`.
+    package init(parsing text: String) throws(ArgumentError) {
+        duration = try Self.parse(text)
+    }
+
+    /// Parses `argument`, for ArgumentParser; `nil` when it is not a duration.
+    ///
+    /// - Parameter argument: The argument, such as `500ms`.
+    package init?(argument: String) {
+        guard let duration = try? Self.parse(argument) else { return nil }
+        self.duration = duration
+    }
+
+    /// The duration, short, such as `2s`.
+    package var description: String { Self.format(duration) }
+
     /// Parses `text` as a duration.
     ///
     /// - Parameter text: The argument, such as `500ms`.
@@ -21,6 +57,9 @@ package enum DurationArgument {
         let trimmed = text.trimmingSpaces()
         guard !trimmed.isEmpty else {
             throw ArgumentError("expected a duration such as 500ms, 2s or 1m, got an empty value")
+        }
+        if trimmed.hasPrefix("-") {
+            throw ArgumentError("\"\(text)\" is negative; a duration is 0 or more, such as 500ms, 2s or 1m")
         }
         var total = 0.0
         var rest = Substring(trimmed)

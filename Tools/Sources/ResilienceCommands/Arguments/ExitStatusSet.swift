@@ -1,3 +1,5 @@
+import ArgumentParser
+
 /// A set of attempt outcomes named on the command line, for `--retry-on` and `--stop-on`.
 ///
 /// The syntax is a comma-separated list of:
@@ -9,7 +11,10 @@
 /// An outcome matches when its exit status as a shell reports it (``AttemptOutcome/exitStatus``) is
 /// listed, or when it ended by a signal and `signal` is listed, or timed out and `timeout` is listed.
 /// So `137` matches an attempt killed by `SIGKILL`, and `124` one that timed out.
-package struct ExitStatusSet: Hashable, Sendable, CustomStringConvertible {
+///
+/// Options take it with `transform: ExitStatusSet.init(parsing:)`, so that ArgumentParser's error
+/// says what is wrong (see ``DurationArgument``).
+package struct ExitStatusSet: Hashable, Sendable, CustomStringConvertible, ExpressibleByArgument {
     /// The listed exit statuses, as a 256-bit set.
     private var statuses: [UInt64] = [0, 0, 0, 0]
     /// Whether `signal` was listed.
@@ -50,6 +55,14 @@ package struct ExitStatusSet: Hashable, Sendable, CustomStringConvertible {
                 for status in low...high { insert(status) }
             }
         }
+    }
+
+    /// Parses `argument`, for ArgumentParser; `nil` when it is not a list of outcomes.
+    ///
+    /// - Parameter argument: The list, such as `75,100-110`.
+    package init?(argument: String) {
+        guard let set = try? ExitStatusSet(parsing: argument) else { return nil }
+        self = set
     }
 
     private static func status(_ text: Substring) -> Int? {

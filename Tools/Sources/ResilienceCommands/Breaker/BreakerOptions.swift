@@ -25,35 +25,53 @@ package struct BreakerOptions: ParsableArguments {
     )
     var file: String?
 
+    // Values are parsed by their types (see `RunOptions`), `.unconditional` so that a negative one is
+    // said to be negative.
+
     @Option(
         name: .customLong("breaker-failures"),
-        help: ArgumentHelp("Failed attempts in a row that open the breaker. (default: 5)", valueName: "n")
+        parsing: .unconditional,
+        help: ArgumentHelp("Failed attempts in a row that open the breaker. (default: 5)", valueName: "n"),
+        transform: { text in
+            guard let value = Int(text.trimmingSpaces()), value >= 1 else {
+                let negative = Int(text.trimmingSpaces()).map { $0 < 0 } ?? false
+                throw ArgumentError(
+                    "expected a whole number of failures, at least 1, got \"\(text)\"\(negative ? " (a negative number)" : "")")
+            }
+            return value
+        }
     )
-    var failures: String?
+    var failures: Int?
 
     @Option(
         name: .customLong("breaker-break"),
-        help: ArgumentHelp("How long the breaker stays open before a run may probe. (default: 60s)", valueName: "duration")
+        parsing: .unconditional,
+        help: ArgumentHelp("How long the breaker stays open before a run may probe. (default: 60s)", valueName: "duration"),
+        transform: { try DurationArgument(parsing: $0) }
     )
-    var breakDuration: String?
+    var breakDuration: DurationArgument?
 
     @Option(
         name: .customLong("breaker-probe-timeout"),
+        parsing: .unconditional,
         help: ArgumentHelp(
             "How long a probing run may hold the probe before another run may probe (a probe whose process died frees it then). (default: 60s, or --timeout plus --kill-after when longer)",
             valueName: "duration"
-        )
+        ),
+        transform: { try DurationArgument(parsing: $0) }
     )
-    var probeTimeout: String?
+    var probeTimeout: DurationArgument?
 
     @Option(
         name: .customLong("breaker-lock-timeout"),
+        parsing: .unconditional,
         help: ArgumentHelp(
             "How long to wait for another invocation to release the state file's lock before failing (status 74); time this process spends stopped does not count. (default: 10s)",
             valueName: "duration"
-        )
+        ),
+        transform: { try DurationArgument(parsing: $0) }
     )
-    var lockTimeout: String?
+    var lockTimeout: DurationArgument?
 
     @Option(
         name: .customLong("breaker-config"),
@@ -100,12 +118,7 @@ package struct BreakerOptions: ParsableArguments {
         }
 
         let base = try configurationFile.map { path throws(ArgumentError) in try Self.loadConfiguration(path) } ?? .default
-        let threshold = try failures.map { text throws(ArgumentError) in
-            guard let value = Int(text.trimmingSpaces()), value >= 1 else {
-                throw ArgumentError("--breaker-failures: expected a whole number of failures, at least 1, got \"\(text)\"")
-            }
-            return value
-        }
+        let threshold = failures
         let breakDuration = try positiveDuration("--breaker-break", breakDuration)
         let lockTimeout = try positiveDuration("--breaker-lock-timeout", lockTimeout) ?? BreakerSettings.defaultLockTimeout
         var probeTimeout = try positiveDuration("--breaker-probe-timeout", probeTimeout) ?? base.probeTimeout
@@ -140,16 +153,10 @@ package struct BreakerOptions: ParsableArguments {
         }
     }
 
-    private func positiveDuration(_ option: String, _ text: String?) throws(ArgumentError) -> Duration? {
-        guard let text else { return nil }
-        let duration: Duration
-        do {
-            duration = try DurationArgument.parse(text)
-        } catch {
-            throw ArgumentError("\(option): \(error.message)")
-        }
-        guard duration > .zero else { throw ArgumentError("\(option) must be positive, got \(text)") }
-        return duration
+    private func positiveDuration(_ option: String, _ value: DurationArgument?) throws(ArgumentError) -> Duration? {
+        guard let value else { return nil }
+        guard value.duration > .zero else { throw ArgumentError("\(option) must be positive, got \(value)") }
+        return value.duration
     }
 
     /// Reads a ``CircuitBreakerConfiguration`` from a JSON file.

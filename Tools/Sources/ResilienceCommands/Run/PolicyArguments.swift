@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Resilience
 
@@ -52,6 +53,9 @@ package struct PolicyArguments: Hashable, Sendable {
     package static func parseAttempts(_ text: String) throws(ArgumentError) -> Int {
         let trimmed = text.trimmingSpaces().lowercased()
         if ["forever", "unlimited", "inf", "infinite"].contains(trimmed) { return .max }
+        if trimmed.hasPrefix("-"), Int(trimmed) != nil {
+            throw ArgumentError("\(trimmed) is negative; the number of attempts must be at least 1 (or \"forever\")")
+        }
         guard let value = Int(trimmed) else {
             throw ArgumentError("expected a whole number of attempts (at least 1) or \"forever\", got \"\(text)\"")
         }
@@ -175,5 +179,14 @@ private struct ScheduleFields: Decodable {
     private static func duration(_ seconds: Double?) -> Duration? {
         guard let seconds, seconds.isFinite, seconds >= 0, seconds < 9e9 else { return nil }
         return .nanoseconds(Int64((seconds * 1e9).rounded()))
+    }
+}
+
+extension PolicyArguments.BackoffKind: ExpressibleByArgument {
+    /// Parses a backoff kind, in any case; ArgumentParser lists the kinds when it is none of them.
+    ///
+    /// - Parameter argument: The argument, such as `exponential`.
+    package init?(argument: String) {
+        self.init(rawValue: argument.trimmingSpaces().lowercased())
     }
 }

@@ -6,13 +6,19 @@ import Resilience
 /// Parsing only checks each value's syntax; ``configuration()`` checks them together and builds the
 /// ``RunConfiguration``. Both report problems as usage errors (exit status 64) naming the option.
 package struct RunOptions: ParsableArguments {
+    // Values are parsed by their types' `init(parsing:)`, so that ArgumentParser's error says what
+    // is wrong with a value; `.unconditional`, so that a negative value (`--attempts -1`) is taken
+    // as the value it is, and said to be negative, rather than as an unknown option.
+
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "The most attempts, counting the first, or 'forever'. (default: the policy's; 3 for 'default')",
             valueName: "n"
-        )
+        ),
+        transform: { try AttemptCount(parsing: $0) }
     )
-    var attempts: String?
+    var attempts: AttemptCount?
 
     @Option(
         help: ArgumentHelp(
@@ -23,69 +29,92 @@ package struct RunOptions: ParsableArguments {
     var policy: String = "default"
 
     @Option(help: ArgumentHelp("The backoff shape: constant, linear or exponential.", valueName: "kind"))
-    var backoff: String?
+    var backoff: PolicyArguments.BackoffKind?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "The first delay (the only one for a constant backoff), such as 500ms, 2s or 1m; a bare number is seconds.",
             valueName: "duration"
-        )
+        ),
+        transform: { try DurationArgument(parsing: $0) }
     )
-    var base: String?
+    var base: DurationArgument?
 
-    @Option(help: ArgumentHelp("The exponential backoff's growth factor, at least 1.", valueName: "factor"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("The exponential backoff's growth factor, at least 1.", valueName: "factor")
+    )
     var multiplier: Double?
 
-    @Option(help: ArgumentHelp("The linear backoff's step. (default: --base)", valueName: "duration"))
-    var increment: String?
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("The linear backoff's step. (default: --base)", valueName: "duration"),
+        transform: { try DurationArgument(parsing: $0) }
+    )
+    var increment: DurationArgument?
 
-    @Option(name: .customLong("max-delay"), help: ArgumentHelp("The cap on every delay, jitter included.", valueName: "duration"))
-    var maxDelay: String?
+    @Option(
+        name: .customLong("max-delay"),
+        parsing: .unconditional,
+        help: ArgumentHelp("The cap on every delay, jitter included.", valueName: "duration"),
+        transform: { try DurationArgument(parsing: $0) }
+    )
+    var maxDelay: DurationArgument?
 
     @Option(
         help: ArgumentHelp(
             "The jitter: none, full, equal, decorrelated, proportional (adds 0-50%) or proportional:F.",
             valueName: "kind"
-        )
+        ),
+        transform: { try JitterArgument(parsing: $0) }
     )
-    var jitter: String?
+    var jitter: JitterArgument?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "The time limit of each attempt; past it the attempt's whole process group is killed (SIGTERM, then SIGKILL after --kill-after) and the attempt counts as a time-out (status 124).",
             valueName: "duration"
-        )
+        ),
+        transform: { try DurationArgument(parsing: $0) }
     )
-    var timeout: String?
+    var timeout: DurationArgument?
 
     @Option(
         name: .customLong("kill-after"),
-        help: ArgumentHelp("How long a timed-out attempt has between SIGTERM and SIGKILL.", valueName: "duration")
+        parsing: .unconditional,
+        help: ArgumentHelp("How long a timed-out attempt has between SIGTERM and SIGKILL. (default: 2s)", valueName: "duration"),
+        transform: { try DurationArgument(parsing: $0) }
     )
-    var killAfter: String = "2s"
+    var killAfter: DurationArgument?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "The budget for the whole run: no wait starts that would end past it, and it bounds the running attempt.",
             valueName: "duration"
-        )
+        ),
+        transform: { try DurationArgument(parsing: $0) }
     )
-    var deadline: String?
+    var deadline: DurationArgument?
 
     @Option(
         name: .customLong("retry-on"),
         help: ArgumentHelp(
             "Retry only these outcomes: exit statuses, ranges, 'signal' or 'timeout', such as 75,100-110,signal. (default: any failure)",
             valueName: "list"
-        )
+        ),
+        transform: { try ExitStatusSet(parsing: $0) }
     )
-    var retryOn: [String] = []
+    var retryOn: [ExitStatusSet] = []
 
     @Option(
         name: .customLong("stop-on"),
-        help: ArgumentHelp("Never retry these outcomes (same syntax); wins over --retry-on.", valueName: "list")
+        help: ArgumentHelp("Never retry these outcomes (same syntax); wins over --retry-on.", valueName: "list"),
+        transform: { try ExitStatusSet(parsing: $0) }
     )
-    var stopOn: [String] = []
+    var stopOn: [ExitStatusSet] = []
 
     @Flag(help: "Leave out progress messages; errors are still reported.")
     var quiet = false
@@ -103,7 +132,17 @@ package struct RunOptions: ParsableArguments {
     )
     var noStandardInput = false
 
-    @Option(help: ArgumentHelp("Seed the jitter, for reproducible delays.", valueName: "n"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Seed the jitter, for reproducible delays: a whole number from 0 to 2^64-1.", valueName: "n"),
+        transform: { text in
+            guard let seed = UInt64(text.trimmingSpaces()) else {
+                let why = text.trimmingSpaces().hasPrefix("-") ? "is negative" : "is not a whole number"
+                throw ArgumentError("\"\(text)\" \(why); a seed is a whole number from 0 to 2^64-1")
+            }
+            return seed
+        }
+    )
     var seed: UInt64?
 
     @Option(
@@ -113,7 +152,7 @@ package struct RunOptions: ParsableArguments {
             "The most bytes kept of standard input (to replay it) and of each attempt's output, such as 512MiB or 1GiB; past it the attempt is stopped and the run fails (status 74). (default: 1GiB)",
             valueName: "size"
         ),
-        transform: { text in try ByteCount(parsing: text) }
+        transform: { try ByteCount(parsing: $0) }
     )
     var spoolLimit: ByteCount?
 
@@ -181,38 +220,24 @@ package struct RunOptions: ParsableArguments {
 
         var arguments = PolicyArguments()
         arguments.preset = policy
-        arguments.attempts = try attempts.map { text throws(ArgumentError) in
-            try Self.parse("--attempts", text, PolicyArguments.parseAttempts)
-        }
-        if let backoff {
-            guard let kind = PolicyArguments.BackoffKind(rawValue: backoff.lowercased()) else {
-                throw ArgumentError("unknown --backoff \"\(backoff)\"; expected constant, linear or exponential")
-            }
-            arguments.backoff = kind
-        }
-        arguments.base = try duration("--base", base)
+        arguments.attempts = attempts?.count
+        arguments.backoff = backoff
+        arguments.base = base?.duration
         arguments.multiplier = multiplier
-        arguments.increment = try duration("--increment", increment)
-        arguments.maxDelay = try duration("--max-delay", maxDelay)
-        arguments.jitter = try jitter.map { text throws(ArgumentError) in try Self.parse("--jitter", text, JitterArgument.parse) }
-        arguments.deadline = try duration("--deadline", deadline)
+        arguments.increment = increment?.duration
+        arguments.maxDelay = maxDelay?.duration
+        arguments.jitter = jitter?.jitter
+        arguments.deadline = deadline?.duration
         let policy = try arguments.makePolicy()
 
-        let attemptTimeout = try duration("--timeout", timeout)
+        let attemptTimeout = timeout?.duration
         if let attemptTimeout, attemptTimeout <= .zero {
-            throw ArgumentError("--timeout must be positive, got \(timeout ?? "")")
+            throw ArgumentError("--timeout must be positive, got \(timeout?.description ?? "")")
         }
-        let killGrace = try Self.parse("--kill-after", killAfter, DurationArgument.parse)
+        let killGrace = killAfter?.duration ?? .seconds(2)
 
-        var retrySet: ExitStatusSet?
-        for text in retryOn {
-            let set = try Self.parse("--retry-on", text) { text throws(ArgumentError) in try ExitStatusSet(parsing: text) }
-            retrySet = retrySet.map { $0.union(set) } ?? set
-        }
-        var stopSet = ExitStatusSet()
-        for text in stopOn {
-            stopSet = stopSet.union(try Self.parse("--stop-on", text) { text throws(ArgumentError) in try ExitStatusSet(parsing: text) })
-        }
+        let retrySet = retryOn.isEmpty ? nil : retryOn.dropFirst().reduce(retryOn[0]) { $0.union($1) }
+        let stopSet = stopOn.reduce(ExitStatusSet()) { $0.union($1) }
 
         let destination: RunConfiguration.SummaryDestination? =
             if let jsonFile { .file(jsonFile) } else if json { .standardError } else { nil }
@@ -228,23 +253,5 @@ package struct RunOptions: ParsableArguments {
             replaysStandardInput: !noStandardInput,
             spoolLimit: spoolLimit?.bytes ?? Spool.defaultLimit
         )
-    }
-
-    private func duration(_ option: String, _ text: String?) throws(ArgumentError) -> Duration? {
-        guard let text else { return nil }
-        return try Self.parse(option, text, DurationArgument.parse)
-    }
-
-    /// Parses `text` with `parser`, prefixing a failure's message with the option's name.
-    private static func parse<Value>(
-        _ option: String,
-        _ text: String,
-        _ parser: (String) throws(ArgumentError) -> Value
-    ) throws(ArgumentError) -> Value {
-        do {
-            return try parser(text)
-        } catch {
-            throw ArgumentError("\(option): \(error.message)")
-        }
     }
 }

@@ -10,13 +10,19 @@ package struct SimulateOptions: ParsableArguments {
     )
     var clients = "10...190"
 
-    @Option(help: ArgumentHelp("The step of client-count ranges.", valueName: "n"))
+    // `.unconditional`, so that a negative number is taken as the value it is and refused as such,
+    // rather than as an unknown option.
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("The step of client-count ranges.", valueName: "n"))
     var step = 10
 
-    @Option(help: ArgumentHelp("Runs averaged per strategy and client count.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Runs averaged per strategy and client count.", valueName: "n"))
     var runs = 100
 
-    @Option(help: ArgumentHelp("The seed every run's seed derives from; the same seed gives the same output.", valueName: "n"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("The seed every run's seed derives from; the same seed gives the same output.", valueName: "n")
+    )
     var seed: UInt64 = 1
 
     @Option(
@@ -27,11 +33,19 @@ package struct SimulateOptions: ParsableArguments {
     )
     var strategies: String?
 
-    @Option(help: ArgumentHelp("The backoff's base: the n-th backoff is min(cap, base × 2^n) before jitter.", valueName: "duration"))
-    var base = "5ms"
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("The backoff's base: the n-th backoff is min(cap, base × 2^n) before jitter.", valueName: "duration"),
+        transform: { try DurationArgument(parsing: $0) }
+    )
+    var base = DurationArgument(.milliseconds(5))
 
-    @Option(help: ArgumentHelp("The backoff's cap.", valueName: "duration"))
-    var cap = "2s"
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("The backoff's cap.", valueName: "duration"),
+        transform: { try DurationArgument(parsing: $0) }
+    )
+    var cap = DurationArgument(.seconds(2))
 
     @Option(help: ArgumentHelp("Also write the results as CSV to this file.", valueName: "file"))
     var csv: String?
@@ -39,7 +53,8 @@ package struct SimulateOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Also draw the results as an SVG chart in this file.", valueName: "file"))
     var svg: String?
 
-    @Option(help: ArgumentHelp("How many cells to simulate at once. (default: the number of cores)", valueName: "n"))
+    @Option(
+        parsing: .unconditional, help: ArgumentHelp("How many cells to simulate at once. (default: the number of cores)", valueName: "n"))
     var jobs: Int?
 
     /// Creates the options with their defaults (for ArgumentParser).
@@ -78,14 +93,8 @@ package struct SimulateOptions: ParsableArguments {
         } catch {
             throw ArgumentError("--clients: \(error.message)")
         }
-        let base: Duration
-        let cap: Duration
-        do {
-            base = try DurationArgument.parse(self.base)
-            cap = try DurationArgument.parse(self.cap)
-        } catch {
-            throw ArgumentError("--base/--cap: \(error.message)")
-        }
+        let base = base.duration
+        let cap = cap.duration
         guard cap >= base else { throw ArgumentError("--cap must be at least --base") }
         // Event times are nanoseconds in an Int64: an hour-long cap keeps even 100,000 clients far from it.
         guard cap <= .seconds(3_600) else { throw ArgumentError("--cap must be at most 1h") }
