@@ -31,6 +31,31 @@ import Darwin
 /// cooperative pool): one reaps it, one moves the bytes. Once the command has exited, output is read
 /// until end of file or for at most `drainGrace` more, so that a background process still holding
 /// the pipe open cannot hold up the attempt.
+///
+/// **Why not swift-subprocess.** swiftlang/swift-subprocess 1.0.2 was checked against what the tests
+/// pin, and cannot do all of it; since it cannot take over a process it did not spawn, the spawn and
+/// everything after it stay here:
+/// - *Dispositions.* On Linux its spawn always resets every signal to its default
+///   (`_subprocess_spawnattr_reset_signals`: `POSIX_SPAWN_SETSIGDEF` with `sigfillset`), and Linux's
+///   `PlatformOptions` has no hook to change that (`preSpawnProcessConfigurator` is Darwin-only;
+///   the Unix options are `userID`, `groupID`, `supplementaryGroups`, `processGroupID`,
+///   `createSession` and `teardownSequence`). A signal ignored when `resilience` starts (`nohup`'s
+///   `SIGHUP`) must stay ignored for its commands.
+/// - *Output.* A custom `OutputProtocol` only implements `output(from: RawSpan)`, handed every byte
+///   at once in memory up to `maxSize` (`captureOutput(from:for:)` is internal), so output cannot go
+///   to a disk spool or be bounded by `--spool-limit` while it arrives; only `.sequence` streams,
+///   inside the `run` body.
+/// - *Exit while output is open.* The body cannot learn that the child exited
+///   (`waitForProcessTermination(for:)` is internal; `Execution` has `processIdentifier`,
+///   `standardInputWriter`, `standardOutput`, `standardError` and `send(signal:toProcessGroup:)`), so
+///   the 250 ms drain grace after exit, with a background process holding the pipe, cannot be had
+///   without polling the pidfd behind its back.
+/// - *Teardown.* `teardownSequence` runs only when the calling task is cancelled, waits with
+///   `Task.sleep` (the wall clock, not the run's injected clock), and stops once the group's leader
+///   has exited, while a time-out here kills whatever is left of the group after `--kill-after`.
+/// What it does offer (process groups via `processGroupID`, an empty signal mask, `send(signal:
+/// toProcessGroup:)`, the `errno` of a failed spawn in `SubprocessError.underlyingError`, a
+/// `StandardInputWriter` for streamed input) would suffice for those parts alone.
 package enum ChildProcess {
     /// Starts `arguments` (the command and its arguments).
     ///
