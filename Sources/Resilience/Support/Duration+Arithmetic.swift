@@ -4,6 +4,9 @@ extension Duration {
     static let saturatedMaximum = Duration.nanoseconds(Int64.max)
 
     /// This duration in whole nanoseconds, truncated toward zero and saturated to the `Int64` range.
+    ///
+    /// Not API: SPI for the `resilience` tool (the package in `Tools/`), which shares the library's
+    /// arithmetic rather than copying it.
     @_spi(ResilienceTools) public var saturatingNanoseconds: Int64 {
         let (seconds, attoseconds) = components
         let (wholeNanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
@@ -14,6 +17,8 @@ extension Duration {
     }
 
     /// This duration in seconds, as a floating-point value (for reports, JSON and logs).
+    ///
+    /// Not API: SPI for the `resilience` tool, as `saturatingNanoseconds` is.
     @_spi(ResilienceTools) public var inSeconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) * 1e-18
