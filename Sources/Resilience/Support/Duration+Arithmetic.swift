@@ -4,8 +4,10 @@ extension Duration {
     static let saturatedMaximum = Duration.nanoseconds(Int64.max)
 
     /// This duration in whole nanoseconds, truncated toward zero and saturated to the `Int64` range.
-    @usableFromInline
-    package var saturatingNanoseconds: Int64 {
+    ///
+    /// Not API: SPI for the `resilience` tool (the package in `Tools/`), which shares the library's
+    /// arithmetic rather than copying it.
+    @_spi(ResilienceTools) public var saturatingNanoseconds: Int64 {
         let (seconds, attoseconds) = components
         let (wholeNanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         if overflow { return seconds < 0 ? .min : .max }
@@ -15,8 +17,9 @@ extension Duration {
     }
 
     /// This duration in seconds, as a floating-point value (for reports, JSON and logs).
-    @usableFromInline
-    package var inSeconds: Double {
+    ///
+    /// Not API: SPI for the `resilience` tool, as `saturatingNanoseconds` is.
+    @_spi(ResilienceTools) public var inSeconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) * 1e-18
     }

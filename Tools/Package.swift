@@ -1,0 +1,45 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// The `resilience` command-line tool (and, later, the demo and the integration tests): a package of
+// its own, so that its dependencies are never resolved by a user of the library products, which
+// live in the root package (`..`).
+let package = Package(
+    name: "swift-resilience-tools",
+    platforms: [.macOS(.v26), .iOS(.v26), .tvOS(.v26), .watchOS(.v26), .visionOS(.v26)],
+    products: [
+        .executable(name: "resilience", targets: ["resilience"])
+    ],
+    dependencies: [
+        .package(name: "swift-resilience", path: ".."),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(
+            name: "ResilienceCommands",
+            dependencies: [
+                .product(name: "Resilience", package: "swift-resilience"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "resilience",
+            dependencies: [
+                "ResilienceCommands",
+                .product(name: "Resilience", package: "swift-resilience"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "ResilienceCommandsTests",
+            dependencies: [
+                "ResilienceCommands",
+                .product(name: "Resilience", package: "swift-resilience"),
+                .product(name: "ResilienceTestKit", package: "swift-resilience"),
+                // Built before the tests, which start the real `resilience` binary as a child process.
+                "resilience",
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

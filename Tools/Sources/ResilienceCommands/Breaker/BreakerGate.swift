@@ -1,0 +1,209 @@
+import Resilience
+
+/// `resilience run --breaker FILE`: an ``AttemptGate`` that runs every attempt through a circuit
+/// breaker whose state lives in a file shared by every invocation naming it.
+///
+/// Before an attempt, ``admit(attempt:)`` acquires a permit from the library's
+/// ``CircuitBreakerStateMachine`` in the file (one locked read-modify-write of ``BreakerFile``); an
+/// open breaker refuses with exit status 75 (`EX_TEMPFAIL`) and a message naming the file, the state
+/// and when a run may probe again. After the attempt, ``record(_:)`` gives the permit back with the
+/// outcome (another locked read-modify-write). The lock is never held while the command runs, so
+/// concurrent invocations run their commands concurrently; a half-open breaker admits one probe
+/// (``CircuitBreakerConfiguration/maxConcurrentProbes``) and refuses the others.
+///
+/// How an attempt counts (``breakerOutcome(of:in:interrupted:)``): an attempt the run would retry
+/// (by `--retry-on` and `--stop-on`; by default any failure, time-out or signal) is a failure; a
+/// success is a success; anything else (a failure listed in `--stop-on`, a command that cannot be
+/// started, a rejection, an interruption by `SIGINT`, `SIGTERM` or `SIGHUP`, an attempt stopped
+/// because its input or output could not be kept) counts neither way.
+///
+/// `Sendable`: the permit in hand is behind a mutex; the rest is immutable.
+package final class BreakerGate: AttemptGate {
+    /// The file and the configuration.
+    package let settings: BreakerSettings
+    private let file: BreakerFile
+    private let run: RunConfiguration
+    private let interruption: Interruption
+    private let diagnostics: any OutputSink
+    private let now: @Sendable () -> WallClock.Instant
+    private let permit = LockedState<BreakerState.Machine.Permit?>(nil)
+
+    /// Creates the gate; nothing is read until ``prepare()`` or the first ``admit(attempt:)``.
+    ///
+    /// - Parameters:
+    ///   - settings: The state file and the breaker's configuration.
+    ///   - run: The run's configuration, whose `--retry-on` and `--stop-on` say which outcomes fail.
+    ///   - interruption: The run's interruption: attempts ended while it was interrupted count neither way.
+    ///   - diagnostics: Where changes of state and problems with the file are reported.
+    ///   - now: The wall clock; injectable for tests.
+    package init(
+        settings: BreakerSettings,
+        run: RunConfiguration,
+        interruption: Interruption,
+        diagnostics: any OutputSink = FileDescriptorSink.standardError,
+        now: @escaping @Sendable () -> WallClock.Instant = { WallClock().now }
+    ) {
+        self.settings = settings
+        self.file = BreakerFile(path: settings.path, lockTimeout: settings.lockTimeout)
+        self.run = run
+        self.interruption = interruption
+        self.diagnostics = diagnostics
+        self.now = now
+    }
+
+    /// Checks the state file before the run, creating it (a closed breaker) if it does not exist, and
+    /// resetting it first with ``BreakerSettings/resets``, so a problem with the file stops the run
+    /// before anything starts.
+    ///
+    /// - Throws: ``BreakerFileError`` when the file cannot be locked, read, decoded or written.
+    package func prepare() throws(BreakerFileError) {
+        let configuration = settings.configuration
+        let resets = settings.resets
+        try file.update(discardingDamage: resets) { state in
+            let now = self.now()
+            guard var current = state else {
+                state = BreakerState(configuration: configuration, now: now)
+                return
+            }
+            guard resets else { return }
+            current.modify(at: now) { _ = $0.reset(at: now, configuration: configuration) }
+            state = current
+        }
+        if resets { report("circuit breaker \"\(settings.path)\" reset: closed") }
+    }
+
+    /// Acquires a permit from the breaker in the file, or refuses the attempt.
+    ///
+    /// - Parameter attempt: The attempt's number (unused: every attempt is a call through the breaker).
+    /// - Returns: `nil` to run the attempt, or a rejection: status 75 when the breaker refuses, 65 or
+    ///   74 when the file cannot be used (after reporting why).
+    package func admit(attempt: Int) async -> AttemptRejection? {
+        let configuration = settings.configuration
+        let acquisition: BreakerState.Machine.Acquisition
+        let time: WallClock.Instant
+        do {
+            (acquisition, time) = try file.update { state in
+                let now = self.now()
+                var current = state ?? BreakerState(configuration: configuration, now: now)
+                let acquisition = current.modify(at: now) { $0.acquire(at: now, configuration: configuration) }
+                state = current
+                return (acquisition, now)
+            }
+        } catch {
+            diagnostics.write("resilience: \(error.message)\n")
+            return AttemptRejection(
+                reason: "the circuit breaker state file \"\(settings.path)\" cannot be used", exitStatus: error.exitStatus)
+        }
+        if let granted = acquisition.permit {
+            permit.withLock { $0 = granted }
+            if acquisition.transition != nil { report("circuit breaker \"\(settings.path)\" is half-open: this run probes") }
+            return nil
+        }
+        let state = acquisition.rejectedState ?? .open
+        return AttemptRejection(
+            reason: rejectionReason(state, retryAfter: acquisition.retryAfter, now: time), exitStatus: 75,
+            retryAfter: acquisition.retryAfter)
+    }
+
+    /// Gives the permit of the attempt back with its outcome, reporting a change of state.
+    ///
+    /// A problem with the file is reported and otherwise ignored: the command has run, and its status
+    /// stands.
+    ///
+    /// - Parameter outcome: How the attempt ended.
+    package func record(_ outcome: AttemptOutcome) async {
+        guard let granted = takePermit() else { return }
+        let counted = Self.breakerOutcome(of: outcome, in: run, interrupted: interruption.signal != nil)
+        let configuration = settings.configuration
+        do {
+            let (transition, snapshot, time) = try file.update { state in
+                let now = self.now()
+                // A file deleted meanwhile is a reset: this outcome belongs to the forgotten state.
+                guard var current = state else { return (CircuitBreakerTransition?.none, CircuitBreakerSnapshot?.none, now) }
+                let transition = current.modify(at: now) { $0.record(counted, for: granted, at: now, configuration: configuration) }
+                state = current
+                return (transition, current.machine.snapshot(at: now, configuration: configuration), now)
+            }
+            if let transition, let snapshot { report(transition, snapshot: snapshot, now: time) }
+        } catch {
+            diagnostics.write("resilience: could not record the attempt's outcome: \(error.message)\n")
+        }
+    }
+
+    /// The permit of the attempt in flight, if it was admitted; none is left held.
+    private func takePermit() -> BreakerState.Machine.Permit? {
+        permit.withLock { held in
+            defer { held = nil }
+            return held
+        }
+    }
+
+    /// How an attempt's outcome counts for the breaker.
+    ///
+    /// - Parameters:
+    ///   - outcome: The attempt's outcome.
+    ///   - run: The run's configuration: the outcomes it retries are failures.
+    ///   - interrupted: Whether `resilience` was interrupted by a signal (the user's, not the service's doing).
+    /// - Returns: ``CircuitBreakerOutcome/failure`` for an outcome the run would retry,
+    ///   ``CircuitBreakerOutcome/success`` for a success, ``CircuitBreakerOutcome/ignored`` otherwise.
+    package static func breakerOutcome(of outcome: AttemptOutcome, in run: RunConfiguration, interrupted: Bool) -> CircuitBreakerOutcome {
+        switch outcome.termination {
+        case .rejected, .interrupted, .cannotStart, .spoolFailed:
+            // A stopped attempt (its input or output could not be kept) says nothing of the service.
+            return .ignored
+        case .exited, .signaled, .timedOut:
+            if interrupted { return .ignored }
+            if run.retries(outcome) { return .failure }
+            return outcome.succeeded ? .success : .ignored
+        }
+    }
+
+    // MARK: - Messages
+
+    private func rejectionReason(_ state: CircuitState, retryAfter: Duration?, now: WallClock.Instant) -> String {
+        let breaker = "circuit breaker \"\(settings.path)\""
+        switch state {
+        case .open:
+            let wait = max(retryAfter ?? .zero, .zero)
+            return "\(breaker) is open: not running the command; a run may probe in \(DurationArgument.format(wait)) "
+                + "(at \(now.advanced(by: wait)))"
+        case .halfOpen:
+            let timeout = settings.configuration.probeTimeout.map {
+                " or has not ended within \(DurationArgument.format($0)) of its start (the probe timeout)"
+            }
+            return "\(breaker) is half-open and another run is probing: not running the command; "
+                + "runs resume when that probe succeeds, and a run may probe again when it fails\(timeout ?? "")"
+        case .isolated:
+            return "\(breaker) is isolated (held open by hand): not running the command; --breaker-reset closes it"
+        default:
+            return "\(breaker) is \(state): not running the command"
+        }
+    }
+
+    private func report(_ transition: CircuitBreakerTransition, snapshot: CircuitBreakerSnapshot, now: WallClock.Instant) {
+        let breaker = "circuit breaker \"\(settings.path)\""
+        switch transition.to {
+        case .open:
+            let why =
+                switch transition.reason {
+                case .consecutiveFailures: "after \(snapshot.consecutiveFailures) failed attempts in a row"
+                case .failureRate: "at a failure rate of \(snapshot.failures) in \(snapshot.calls) attempts"
+                case .slowCallRate: "at a slow-attempt rate of \(snapshot.slowCalls) in \(snapshot.calls) attempts"
+                case .probeFailed: "again: the probe failed"
+                case .slowProbe: "again: the probe was too slow"
+                default: "(\(transition.reason))"
+                }
+            let wait = snapshot.timeUntilHalfOpen ?? .zero
+            report("\(breaker) opened \(why); runs are refused until \(now.advanced(by: wait)) (in \(DurationArgument.format(wait)))")
+        case .closed:
+            report("\(breaker) closed: the probe succeeded")
+        default:
+            report("\(breaker): \(transition)")
+        }
+    }
+
+    private func report(_ message: String) {
+        guard !run.quiet else { return }
+        diagnostics.write("resilience: \(message)\n")
+    }
+}

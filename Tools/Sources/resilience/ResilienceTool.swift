@@ -1,0 +1,13 @@
+import ArgumentParser
+import ResilienceCommands
+
+/// The `resilience` command-line tool.
+@main
+struct ResilienceTool: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resilience",
+        abstract: "Resilience tools: retry any command, and see why jitter matters.",
+        version: ToolVersion.current,
+        subcommands: [RunCommand.self, SimulateCommand.self]
+    )
+}
