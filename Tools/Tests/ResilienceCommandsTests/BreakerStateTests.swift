@@ -91,10 +91,14 @@ struct BreakerStateTests {
     func updatedAtMovesOnChange() {
         var state = openState()
         #expect(state.updatedAt == wall(0))
-        // A rejection changes nothing.
+        // A snapshot changes nothing.
+        _ = state.machine.snapshot(at: wall(5), configuration: configuration)
+        #expect(state.updatedAt == wall(0))
+        // A rejection is counted in the state (the snapshot's rejected calls), so it moves too.
         let rejected = state.modify(at: wall(10)) { $0.acquire(at: wall(10), configuration: configuration) }
         #expect(rejected == .rejected(state: .open, retryAfter: .seconds(50)))
-        #expect(state.updatedAt == wall(0))
+        #expect(state.updatedAt == wall(10))
+        #expect(state.machine.snapshot(at: wall(10), configuration: configuration).rejectedCalls == 1)
         // Half-opening does.
         _ = state.modify(at: wall(61)) { $0.acquire(at: wall(61), configuration: configuration) }
         #expect(state.updatedAt == wall(61))
