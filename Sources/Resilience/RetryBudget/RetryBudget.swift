@@ -4,7 +4,7 @@
 /// Give one budget to the ``Retry`` strategies (or `retry(…)` calls) of a downstream: each retry must
 /// be allowed by the budget; when it refuses, the loop stops and rethrows the attempt's error unchanged
 /// (stop reason ``RetryStopReason/retryBudgetExhausted``, and a
-/// ``ResilienceEvent/Kind/retryBudgetRefused(budget:attempt:)`` event).
+/// ``ResilienceEvent/Kind/retryBudgetRefused`` event).
 ///
 /// Two rules:
 /// - ``tokenBucket(capacity:retryCost:successRefill:name:observer:)``: the AWS SDK and gRPC style.
@@ -23,7 +23,7 @@
 public final class RetryBudget: Sendable, CustomStringConvertible {
     /// The budget's name, carried by its events.
     public let name: String
-    /// Receives a ``ResilienceEvent/Kind/retryBudgetRefused(budget:attempt:)`` event for every refusal, or `nil`.
+    /// Receives a ``ResilienceEvent/Kind/retryBudgetRefused`` event for every refusal, or `nil`.
     public let observer: (any ResilienceObserver)?
 
     private let state: AnnotatedMutex<RetryBudgetState>

@@ -35,7 +35,7 @@ public struct Timeout<ClockType: Clock>: ResilienceStrategy, ObservedStrategy wh
     public var name: String
     /// The clock the limit is measured on.
     public var clock: ClockType
-    /// Receives a ``ResilienceEvent/Kind/timedOut(after:)`` event for every expiry, or `nil`.
+    /// Receives a ``ResilienceEvent/Kind/timedOut`` event for every expiry, or `nil`.
     public var observer: (any ResilienceObserver)?
 
     /// Creates a time limit.
