@@ -6,10 +6,11 @@ import Foundation
 /// How each block is checked depends on its ``MarkdownCodeBlock/Kind``:
 /// - **Library code** (every `swift` block not otherwise marked): all such blocks of the files checked
 ///   together are compiled in **one** `swiftc -typecheck` run, each as the body of its own
-///   `static func … async throws` in an extension of ``DocumentationStandIns`` (whose source is
-///   prepended), so a block can use the stand-in services and `try await` as a reader's code would, and
-///   blocks do not collide. A block's `import` lines move to the top of the file. A block must
-///   therefore be valid as a function body: local types are fine, extensions are not.
+///   `func … async throws`, after the source of ``DocumentationStandIns`` and a file-scope alias for
+///   each of its members (`let ocr = DocumentationStandIns.ocr`, `typealias Response = …`), so a block
+///   can use the stand-in services and `try await` as a reader's code would, and blocks do not
+///   collide. A block's `import` lines move to the top of the file. A block must therefore be valid as
+///   a function body: local types are fine, extensions are not.
 /// - **Manifests** (first line `// swift-tools-version: …` or `// Package.swift`): type-checked against
 ///   the toolchain's `PackageDescription`; a block without `import PackageDescription` is a fragment,
 ///   checked as the arguments of `Package(name:…)`.
@@ -117,18 +118,21 @@ struct DocumentationExamples {
     /// The generated file for `blocks`: the stand-ins, then one function per block.
     func source(for blocks: [MarkdownCodeBlock]) -> Source {
         var source = Source()
+        var aliases: [(String, Source.Origin)] = []
         for (offset, line) in standIns.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let origin = Source.Origin(location: "\(standInsName):\(offset + 1)")
             if Self.isImport(line) {
                 source.imports.insert(line.trimmingCharacters(in: .whitespaces))
-                source.append("", from: .init(location: "\(standInsName):\(offset + 1)"))
+                source.append("", from: origin)
             } else {
-                source.append(String(line), from: .init(location: "\(standInsName):\(offset + 1)"))
+                source.append(String(line), from: origin)
             }
+            if let alias = Self.alias(for: line) { aliases.append((alias, origin)) }
         }
+        for (alias, origin) in aliases { source.append(alias, from: origin) }
         for block in blocks {
-            source.append("extension DocumentationStandIns {")
-            source.append("    // \(block.location)")
-            source.append("    static func \(Self.functionName(for: block))() async throws {")
+            source.append("// \(block.location)")
+            source.append("func \(Self.functionName(for: block))() async throws {")
             for (offset, line) in block.lines.enumerated() {
                 let origin = Source.Origin(location: "\(block.file):\(block.firstLine + offset)", indentation: block.indentation)
                 if Self.isImport(Substring(line)) {
@@ -138,10 +142,26 @@ struct DocumentationExamples {
                     source.append(line, from: origin)
                 }
             }
-            source.append("    }")
             source.append("}")
         }
         return source
+    }
+
+    /// A file-scope name for a member of the stand-ins declared on `line` (`    static let ocr = …`,
+    /// `    struct Response …`), so that the examples, and the types they declare, see it unqualified.
+    static func alias(for line: Substring) -> String? {
+        let words = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard line.hasPrefix("    "), !line.hasPrefix("     "), words.count >= 2 else { return nil }
+        let name = { (word: Substring) in String(word.prefix { $0.isLetter || $0.isNumber || $0 == "_" }) }
+        switch words[0] {
+        case "static" where words.count >= 3 && words[1] == "let":
+            return "let \(name(words[2])) = DocumentationStandIns.\(name(words[2]))"
+        case "struct", "enum", "final", "class", "actor", "typealias":
+            let typeName = words[0] == "final" && words.count >= 3 ? words[2] : words[1]
+            return "typealias \(name(typeName)) = DocumentationStandIns.\(name(typeName))"
+        default:
+            return nil
+        }
     }
 
     private func libraryProblems(_ blocks: [MarkdownCodeBlock]) throws -> [Problem] {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 /// The documentation's Swift examples, read from the Markdown files themselves and compiled against the
@@ -6,11 +7,28 @@ import Testing
 /// Markdown file and line of each error.
 @Suite("Documentation examples", .timeLimit(.minutes(5)))
 struct DocumentationExamplesTests {
+    /// The DocC articles, relative to the package root.
+    static func articles() throws -> [String] {
+        let catalog = "Sources/Resilience/Resilience.docc"
+        let names = try FileManager.default.contentsOfDirectory(
+            atPath: DocumentationExamples.packageRoot.appendingPathComponent(catalog).path
+        )
+        return names.filter { $0.hasSuffix(".md") }.sorted().map { "\(catalog)/\($0)" }
+    }
+
     @Test("every Swift block of the README compiles against the library, in one compiler run")
     func readme() throws {
         let examples = try DocumentationExamples(paths: ["README.md"])
         #expect(examples.blocks.contains { $0.kind == .library })
         #expect(examples.blocks.contains { $0.kind == .manifest })
+        let problems = try examples.problems()
+        #expect(problems.isEmpty, "\(problems.map(\.description).joined(separator: "\n"))")
+    }
+
+    @Test("every Swift block of the DocC articles compiles against the library, in one compiler run")
+    func articles() throws {
+        let examples = try DocumentationExamples(paths: try Self.articles())
+        #expect(examples.blocks.filter { $0.kind == .library }.count >= 10)
         let problems = try examples.problems()
         #expect(problems.isEmpty, "\(problems.map(\.description).joined(separator: "\n"))")
     }

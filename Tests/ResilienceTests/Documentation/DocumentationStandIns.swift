@@ -5,8 +5,10 @@ import Resilience
 ///
 /// This file is compiled with the tests (so it stays valid) and is also read as text by
 /// ``DocumentationExamples``, which compiles every Swift block of the README and the DocC articles as the
-/// body of a static function in an extension of this type: a block sees these names unqualified, as a
-/// reader's code sees its own services, and blocks cannot see each other's declarations.
+/// body of a function after this source and a file-scope alias for each member declared at the first
+/// level of indentation (`static let NAME`, `struct NAME`, `enum NAME`): a block sees these names
+/// unqualified, as a reader's code sees its own services, and blocks cannot see each other's
+/// declarations. (In the test target the members stay inside this type, clear of the tests' names.)
 ///
 /// Keep it to stand-ins: an example that needs more than a name it can call belongs in the example.
 enum DocumentationStandIns {
