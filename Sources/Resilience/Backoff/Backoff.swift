@@ -76,7 +76,7 @@ public struct Backoff: Hashable, Sendable {
     /// A delay multiplied on each retry: `initial`, `initial × multiplier`, `initial × multiplier²`, …,
     /// never less than `minDelay` nor more than `maxDelay`.
     ///
-    /// The guide's `min(base_delay * 2 ** attempt, max_delay)` is
+    /// `min(base_delay * 2 ** attempt, max_delay)` with a 1 s base and a 60 s cap is
     /// `.exponential(initial: .seconds(1), multiplier: 2, maxDelay: .seconds(60))`; tenacity's
     /// `wait_exponential(multiplier=1, min=4, max=10)` is
     /// `.exponential(initial: .seconds(2), multiplier: 2, maxDelay: .seconds(10), minDelay: .seconds(4))`.

@@ -10,7 +10,7 @@
 /// | ``full`` | uniform in `0..<d` |
 /// | ``equal`` | `d/2` + uniform in `0..<d/2` |
 /// | ``decorrelated`` | `min(cap, uniform in base..<3 × previous)`, ignoring `d`; `previous` starts at `base` |
-/// | ``proportional(_:)`` | `d + uniform in 0..<fraction × d`: the guide's "add 0–50 %" |
+/// | ``proportional(_:)`` | `d + uniform in 0..<fraction × d`: `.proportional(0.5)` adds 0–50 % |
 /// | ``symmetric(_:)`` | uniform in `d − fraction × d ..< d + fraction × d` (Polly, Failsafe: "± 25 %") |
 ///
 /// The cap holds after jitter, and so does an exponential schedule's ``Backoff/minDelay``. Where `d + fraction × d` would pass the cap, proportional jitter draws
@@ -44,8 +44,8 @@ public struct Jitter: Hashable, Sendable {
     /// `min(cap, uniform in base..<3 × previous delay)`: each delay drawn from the one before.
     public static let decorrelated = Jitter(kind: .decorrelated)
 
-    /// The delay plus uniform in `0..<fraction × d`: the guide's `delay + random.uniform(0, delay * 0.5)`
-    /// is `.proportional(0.5)`. Near the cap the window slides under it, keeping its width.
+    /// The delay plus uniform in `0..<fraction × d`: `.proportional(0.5)` is
+    /// `delay + random.uniform(0, delay * 0.5)`, adding up to half the delay. Near the cap the window slides under it, keeping its width.
     ///
     /// - Parameter fraction: The largest share of the delay to add, in `0...1`.
     public static func proportional(_ fraction: Double) -> Jitter {

@@ -285,7 +285,8 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
     // MARK: - Reading and manual control
 
     /// The current state. An open circuit whose break has passed stays ``CircuitState/open`` until the
-    /// next call half-opens it.
+    /// next call half-opens it, unless ``CircuitBreakerConfiguration/halfOpensAutomatically`` has it
+    /// half-open when the break ends.
     public var state: CircuitState {
         storage.machine.withLock { $0.state }
     }

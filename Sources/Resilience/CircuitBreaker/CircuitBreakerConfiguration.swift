@@ -9,7 +9,7 @@
 /// unchecked configuration still never crashes: out-of-range values act as the nearest valid one.
 ///
 /// **Trip rules** (closed state), any of which opens the circuit:
-/// - ``consecutiveFailureThreshold`` failures in a row (the guide's `failure_threshold=5`); a success
+/// - ``consecutiveFailureThreshold`` failures in a row (5 by default); a success
 ///   starts the count again.
 /// - a failure rate of at least ``failureRateThreshold`` over the ``slidingWindow``, once it holds
 ///   ``minimumThroughput`` calls;
@@ -32,13 +32,13 @@
 /// (permanent ones such as a 404, rejections by another strategy, cancellation) counts neither way.
 ///
 /// ```swift
-/// // The guide's breakers: open after 5 failures in a row for 60 s; after 3 for 120 s.
+/// // OCR: open after 5 failures in a row, for 60 s; vision: after 3, for 120 s.
 /// let ocr = CircuitBreaker(name: "ocr", configuration: .default)
-/// let receipts = CircuitBreaker(name: "vision", configuration: .consecutiveFailures(3, breakDuration: .seconds(120)))
+/// let vision = CircuitBreaker(name: "vision", configuration: .consecutiveFailures(3, breakDuration: .seconds(120)))
 ///
 /// // Open when half of the last minute's calls failed (at least 20 calls), for 30 s doubling to 5 min.
-/// let vision = CircuitBreaker(
-///     name: "vision",
+/// let reports = CircuitBreaker(
+///     name: "reports",
 ///     configuration: try CircuitBreakerConfiguration(
 ///         consecutiveFailureThreshold: nil,
 ///         failureRateThreshold: 0.5,
@@ -95,7 +95,7 @@ public struct CircuitBreakerConfiguration: Hashable, Sendable {
     /// failures, 5xx) and rate limits.
     public static let defaultFailureCategories: Set<ErrorCategory> = ErrorCategory.allTransient.union([.rateLimited])
 
-    /// The guide's breaker: open after 5 failures in a row, for 60 s; one probe at a time; transient
+    /// Open after 5 failures in a row, for 60 s; one probe at a time; transient
     /// failures and rate limits count.
     public static let `default` = CircuitBreakerConfiguration(
         unchecked: 5,
@@ -112,8 +112,8 @@ public struct CircuitBreakerConfiguration: Hashable, Sendable {
     )
 
     /// A breaker that opens after `threshold` failures in a row, for `breakDuration`, with the
-    /// ``default`` configuration's other values: the guide's `CircuitBreaker(failure_threshold=3,
-    /// recovery_timeout=120)` is `.consecutiveFailures(3, breakDuration: .seconds(120))`.
+    /// ``default`` configuration's other values: `.consecutiveFailures(3, breakDuration: .seconds(120))`
+    /// opens after 3 failures in a row, for 120 s.
     ///
     /// Total: a threshold below 1 acts as 1, and a break below a nanosecond as a nanosecond.
     ///

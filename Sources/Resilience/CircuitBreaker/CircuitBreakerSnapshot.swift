@@ -5,7 +5,8 @@
 /// whenever the circuit closes.
 public struct CircuitBreakerSnapshot: Hashable, Sendable, CustomStringConvertible {
     /// The state. An open circuit whose break has passed reports ``CircuitState/open`` with a
-    /// ``timeUntilHalfOpen`` of zero: it half-opens on the next call.
+    /// ``timeUntilHalfOpen`` of zero: it half-opens on the next call (or, with
+    /// ``CircuitBreakerConfiguration/halfOpensAutomatically``, as soon as the breaker's timer wakes).
     public var state: CircuitState
     /// The calls in the sliding window.
     public var calls: Int

@@ -1,7 +1,7 @@
 /// A change of a circuit breaker's state: from where, to where, and why.
 ///
 /// Returned by ``CircuitBreakerStateMachine``'s methods and reported to observers as
-/// ``ResilienceEvent/Kind/circuitStateChanged``.
+/// ``ResilienceEvent/Kind/circuitStateChanged`` (read it from ``ResilienceEvent/transition``).
 public struct CircuitBreakerTransition: Hashable, Sendable, CustomStringConvertible {
     /// Why a circuit breaker changed state.
     ///
@@ -29,11 +29,13 @@ public struct CircuitBreakerTransition: Hashable, Sendable, CustomStringConverti
         public static let failureRate = Reason(.failureRate)
         /// Closed to open: the slow-call rate in the sliding window reached the ``SlowCallRule``'s rate.
         public static let slowCallRate = Reason(.slowCallRate)
-        /// Open to half-open: the break duration has passed and a call arrived.
+        /// Open to half-open: the break duration has passed and a call arrived (or, with
+        /// ``CircuitBreakerConfiguration/halfOpensAutomatically``, the break ended).
         public static let breakElapsed = Reason(.breakElapsed)
-        /// Half-open to closed: ``CircuitBreakerConfiguration/successesToClose`` probes succeeded.
+        /// Half-open to closed: the probes passed the ``CircuitBreakerConfiguration/halfOpenRule``.
         public static let probesSucceeded = Reason(.probesSucceeded)
-        /// Half-open to open: a probe failed.
+        /// Half-open to open: a probe failed (or, under ``HalfOpenRule/failureRate(_:overProbes:)``, too
+        /// many probes failed or were slow).
         public static let probeFailed = Reason(.probeFailed)
         /// Half-open to open: a probe succeeded, but slower than the ``SlowCallRule``'s threshold.
         public static let slowProbe = Reason(.slowProbe)

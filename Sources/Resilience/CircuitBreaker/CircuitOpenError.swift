@@ -1,7 +1,7 @@
 /// Thrown instead of calling the operation when a circuit breaker refuses the call: its circuit is
 /// open, isolated, or half-open with every probe slot taken.
 ///
-/// Match the type, never a message (the guide's `"Circuit breaker OPEN" in str(e)`):
+/// Match the type, never a message:
 ///
 /// ```swift
 /// do {

@@ -1,7 +1,8 @@
 /// How a half-open circuit's probe calls decide between closing it and opening it again.
 ///
 /// - ``consecutiveSuccesses(_:)``: close after that many probes succeed; open again on the first
-///   failed (or slow) probe. The default, with one probe: the guide's breaker.
+///   failed (or slow) probe. The default, with a count of 1: one successful probe closes the
+///   circuit, one failed probe opens it again.
 /// - ``failureRate(_:overProbes:)``: resilience4j's rule (`permittedNumberOfCallsInHalfOpenState`):
 ///   admit `probes` probe calls in all (at most ``CircuitBreakerConfiguration/maxConcurrentProbes``
 ///   at a time) and judge them together: open again when at least `threshold` of them failed, close

@@ -1,8 +1,8 @@
 /// What kind of failure an error represents, which decides whether and how it is retried.
 ///
 /// Categories are fine-grained so that policies can choose precisely what they retry (the
-/// ``RetryPolicy/default`` preset retries only timeouts and connection failures, as the guide's
-/// `retry_on=(TimeoutError, ConnectionError)` does). ``isTransient`` groups the four transient
+/// ``RetryPolicy/default`` preset retries only timeouts and connection failures, as tenacity's
+/// `retry_if_exception_type((TimeoutError, ConnectionError))` does). ``isTransient`` groups the four transient
 /// categories:
 ///
 /// | category | transient | examples |

@@ -26,8 +26,8 @@ import Android
 /// 4. **Built-in knowledge**: the library's ``TimeoutError``; `POSIXError` network, timeout and I/O
 ///    codes (also as an `NSError` in `NSPOSIXErrorDomain`); Foundation's `URLError` network codes,
 ///    matched by error domain and code so that the library needs only `FoundationEssentials`.
-/// 5. The **fallback**, ``ErrorCategory/permanent`` unless you choose otherwise (the guide's
-///    `classify_error` also treats unknown errors as permanent).
+/// 5. The **fallback**, ``ErrorCategory/permanent`` unless you choose otherwise: an error nothing
+///    knows is not retried.
 ///
 /// ```swift
 /// let classifier = ErrorClassifier.default.addingRule { error in

@@ -1,6 +1,6 @@
 import Logging
 
-/// Logs what strategies do through swift-log: a warning before each retry's wait (the guide's
+/// Logs what strategies do through swift-log: a warning before each retry's wait (as tenacity's
 /// `before_sleep_log(logger, logging.WARNING)`), a message when retrying ends without success,
 /// circuit breakers' changes of state, time-outs, budget refusals and, optionally, rejections,
 /// fallbacks and every failed attempt.

@@ -4,7 +4,8 @@
 /// called synchronously on the task running the strategy, so it should be quick and must not block;
 /// hand heavy work to another task.
 ///
-/// Ready-made observers: ``LoggingObserver`` (the guide's `before_sleep_log`) and
+/// Ready-made observers: ``LoggingObserver`` (a warning before each retry's wait, as tenacity's
+/// `before_sleep_log`, and more) and
 /// ``CompositeObserver``; `ResilienceTestKit` adds a recording observer for tests.
 public protocol ResilienceObserver: Sendable {
     /// Called once for every event.

@@ -1,5 +1,5 @@
 /// Runs an alternative when the primary operation fails in a chosen way, such as when a circuit
-/// breaker refuses the call: the guide's local OCR when the OCR service's breaker is open, or a
+/// breaker refuses the call: a local OCR engine when the OCR service's breaker is open, or a
 /// "skipped" analysis when the vision service's breaker is.
 ///
 /// ```swift
@@ -111,7 +111,7 @@ public struct Fallback<Value>: TypedResilienceStrategy, ObservedStrategy {
 }
 
 extension Fallback where Value: Sendable {
-    /// Creates a fallback that returns a fixed value, such as the guide's `{"status": "skipped"}`.
+    /// Creates a fallback that returns a fixed value, such as a "skipped" analysis.
     ///
     /// - Parameters:
     ///   - value: The value to return instead.

@@ -1,4 +1,4 @@
-/// A random delay before the first call, uniform in `0..<maxDelay`: the guide's fix for a thundering
+/// A random delay before the first call, uniform in `0..<maxDelay`: the usual fix for a thundering
 /// herd of clients that all start (or restart after an outage) at the same moment.
 ///
 /// Jitter spreads retries; this spreads first attempts. Put it outermost, or outside the ``Retry``:

@@ -111,7 +111,7 @@ where ClockType.Duration == Duration {
         try await run(operation, ignoringCategories: false) { _ in nil }
     }
 
-    /// Runs `operation`, retrying both its failures and the results `shouldRetry` rejects (the guide's
+    /// Runs `operation`, retrying both its failures and the results `shouldRetry` rejects (tenacity's
     /// `retry_if_result`), such as HTTP responses with status 429, 500, 502, 503 or 504.
     ///
     /// A rejected result is retried whatever the policy's ``RetryPolicy/retryableCategories``, with the
@@ -366,8 +366,8 @@ nonisolated(nonsending) public func retry<Result, ClockType: Clock>(
     )
 }
 
-/// Runs `operation`, retrying its failures per `policy` and the results `shouldRetry` rejects (the
-/// guide's `retry_if_result`).
+/// Runs `operation`, retrying its failures per `policy` and the results `shouldRetry` rejects
+/// (tenacity's `retry_if_result`).
 ///
 /// ```swift
 /// let response = try await retry(.rateLimit, retryingWhen: { [429, 500, 502, 503, 504].contains($0.status) }) {

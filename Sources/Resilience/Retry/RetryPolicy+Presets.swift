@@ -1,5 +1,5 @@
 extension RetryPolicy {
-    /// The guide's default policy: 3 attempts; 1 s doubling to at most 60 s, plus up to 50 % jitter;
+    /// The default policy: 3 attempts; 1 s doubling to at most 60 s, plus up to 50 % jitter;
     /// retries timeouts and connection failures.
     public static let `default` = RetryPolicy(
         unchecked: 3,
@@ -8,8 +8,8 @@ extension RetryPolicy {
         retryableCategories: [.timeout, .connectionFailure]
     )
 
-    /// The guide's aggressive policy: 5 attempts; 0.5 s doubling to at most 60 s, plus up to 50 %
-    /// jitter; retries timeouts, connection failures and I/O failures (the guide's `OSError`).
+    /// The aggressive policy: 5 attempts; 0.5 s doubling to at most 60 s, plus up to 50 % jitter;
+    /// retries timeouts, connection failures and I/O failures.
     public static let aggressive = RetryPolicy(
         unchecked: 5,
         backoff: .exponential(initial: .milliseconds(500), multiplier: 2, maxDelay: .seconds(60)),
@@ -17,9 +17,9 @@ extension RetryPolicy {
         retryableCategories: [.timeout, .connectionFailure, .ioFailure]
     )
 
-    /// The guide's rate-limit policy: 5 attempts; 2 s tripling to at most 120 s, plus up to 50 % jitter;
-    /// retries every failure (the guide's `retry_on=(Exception,)`) except cancellation and calls
-    /// rejected by a strategy such as an open circuit breaker.
+    /// The rate-limit policy: 5 attempts; 2 s tripling to at most 120 s, plus up to 50 % jitter;
+    /// retries every failure except cancellation and calls rejected by a strategy such as an open
+    /// circuit breaker.
     public static let rateLimit = RetryPolicy(
         unchecked: 5,
         backoff: .exponential(initial: .seconds(2), multiplier: 3, maxDelay: .seconds(120)),
@@ -27,7 +27,7 @@ extension RetryPolicy {
         retryableCategories: Set(ErrorCategory.allCases).subtracting([.cancellation, .rejected])
     )
 
-    /// The guide's conservative policy: 2 attempts; 2 s doubling to at most 60 s, plus up to 50 %
+    /// The conservative policy: 2 attempts; 2 s doubling to at most 60 s, plus up to 50 %
     /// jitter; retries timeouts only.
     public static let conservative = RetryPolicy(
         unchecked: 2,
@@ -36,7 +36,7 @@ extension RetryPolicy {
         retryableCategories: [.timeout]
     )
 
-    /// The guide's adaptive retry (step 6): 5 attempts, no jitter; transient failures wait 1, 2, 4, 8 s,
+    /// The adaptive policy: 5 attempts, no jitter; transient failures wait 1, 2, 4, 8 s,
     /// rate limits wait 4, 8, 16, 32 s; permanent failures are not retried.
     public static let adaptive = RetryPolicy(
         unchecked: 5,

@@ -30,11 +30,12 @@
 /// )
 /// ```
 ///
-/// The presets carry the guide's values: ``default``, ``aggressive``, ``rateLimit``, ``conservative``
-/// and ``adaptive``.
+/// The presets: ``default`` (3 attempts, 1 s doubling to 60 s, plus up to 50 % jitter),
+/// ``aggressive`` (5 attempts from 0.5 s), ``rateLimit`` (5 attempts, 2 s tripling to 120 s),
+/// ``conservative`` (2 attempts from 2 s) and ``adaptive`` (a longer schedule for rate limits).
 public struct RetryPolicy: Hashable, Sendable {
-    /// The most calls of the operation, counting the first: `3` means one call and up to two retries
-    /// (the guide's `max_retries`). At least 1.
+    /// The most calls of the operation, counting the first: `3` means one call and up to two retries.
+    /// At least 1.
     public var maxAttempts: Int
 
     /// The schedule of delays between attempts, used for every category without its own entry in
@@ -58,7 +59,7 @@ public struct RetryPolicy: Hashable, Sendable {
     }
 
     /// Schedules for particular categories, replacing ``backoff`` for failures of that category, such as
-    /// a longer schedule for ``ErrorCategory/rateLimited`` (the guide's step 6: 4, 8, 16, 32 s).
+    /// a longer schedule for ``ErrorCategory/rateLimited`` (``adaptive`` waits 4, 8, 16, 32 s for them).
     ///
     /// Every schedule is indexed by the overall retry number, so after two transient failures a rate
     /// limit waits the rate-limit schedule's third delay.

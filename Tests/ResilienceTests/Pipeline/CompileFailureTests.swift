@@ -1,87 +1,106 @@
 import Testing
 
-/// Mismatches the API turns into compile errors, pinned by compiling small files against the built
-/// modules. Each failing snippet has a twin that differs only in the mismatch and must compile, so
-/// these tests fail if the compiler cannot be run at all.
-@Suite("Mismatches that do not compile", .timeLimit(.minutes(5)))
+/// What the type system must refuse: a typed pipeline running an operation of another type, and
+/// fallbacks of two types in one pipeline. Each case compiles a small source file with `swiftc`
+/// against the built library (``SwiftCompiler``), next to a control that must compile.
+@Suite("Compile failures", .timeLimit(.minutes(5)))
 struct CompileFailureTests {
     static let prelude = """
         import Resilience
 
-        struct Receipt {}
+        enum Analysis: Sendable { case detected, skipped }
+
+        func check() async throws {
 
         """
 
-    @Test("a fallback of String around a call returning String? is a compile error, not a fallback that never runs")
-    func fallbackOfAnotherType() async throws {
-        let snippet = { (resultType: String, value: String) in
-            Self.prelude + """
-                func call() async throws {
-                    let pipeline = ResiliencePipeline(name: "p") {
-                        Fallback(returning: "skipped")
-                        Retry(.default)
-                    }
-                    let value = try await pipeline.execute { () async throws -> \(resultType) in \(value) }
-                    _ = value
-                }
-                """
-        }
-        let mismatch = try await SwiftCompiler.typecheck(snippet("String?", "nil"))
-        #expect(!mismatch.succeeded)
-        #expect(mismatch.errors.contains { $0.contains("value of optional type 'String?' must be unwrapped") }, "\(mismatch.diagnostics)")
-        let match = try await SwiftCompiler.typecheck(snippet("String", "\"text\""))
-        #expect(match.succeeded, "\(match.diagnostics)")
+    static func errors(in body: String) throws -> [String] {
+        let output = try SwiftCompiler.typecheck(prelude + body + "\n}\n", fileName: "Check.swift")
+        return output.errors.map(\.message)
     }
 
-    @Test("two fallbacks of different values in one pipeline do not build")
-    func fallbacksOfTwoTypes() async throws {
-        let snippet = { (second: String) in
-            Self.prelude + """
-                let pipeline = ResiliencePipeline {
-                    Fallback(returning: "skipped")
-                    Fallback(returning: \(second))
-                }
+    @Test("a pipeline with a fallback runs operations of the fallback's type")
+    func typedPipelineCompiles() throws {
+        let errors = try Self.errors(
+            in: """
+                let pipeline = ResiliencePipeline { Fallback(returning: Analysis.skipped); Retry(.default) }
+                let analysis: Analysis = try await pipeline.execute { .detected }
+                _ = analysis
                 """
-        }
-        let mismatch = try await SwiftCompiler.typecheck(snippet("1"))
-        #expect(!mismatch.succeeded)
-        #expect(mismatch.diagnostics.contains("candidate requires that the types 'String' and 'Int' be equivalent"), "\(mismatch.diagnostics)")
-        let match = try await SwiftCompiler.typecheck(snippet("\"other\""))
-        #expect(match.succeeded, "\(match.diagnostics)")
+        )
+        #expect(errors.isEmpty, "\(errors)")
     }
 
-    @Test("a typed erased strategy only runs calls of its value")
-    func erasedTypedStrategy() async throws {
-        let snippet = { (resultType: String, value: String) in
-            Self.prelude + """
-                func call(ocr: AnyTypedResilienceStrategy<String>) async throws {
-                    _ = try await ocr.execute { () async throws -> \(resultType) in \(value) }
-                }
+    @Test("a pipeline with a fallback does not run an operation of another type")
+    func wrongOperationType() throws {
+        let errors = try Self.errors(
+            in: """
+                let pipeline = ResiliencePipeline { Fallback(returning: Analysis.skipped); Retry(.default) }
+                _ = try await pipeline.execute { "text" }
                 """
-        }
-        let mismatch = try await SwiftCompiler.typecheck(snippet("Receipt", "Receipt()"))
-        #expect(!mismatch.succeeded)
-        #expect(mismatch.errors.contains { $0.contains("'Receipt'") && $0.contains("'String'") }, "\(mismatch.diagnostics)")
-        let match = try await SwiftCompiler.typecheck(snippet("String", "\"text\""))
-        #expect(match.succeeded, "\(match.diagnostics)")
+        )
+        #expect(errors.contains { $0.contains("cannot convert value of type 'String'") }, "\(errors)")
     }
 
-    @Test("an observer that switches over event kinds must have a default case, so new kinds break nobody")
-    func eventKindsAreOpen() async throws {
-        let snippet = { (defaultCase: String) in
-            Self.prelude + """
-                func name(of event: ResilienceEvent) -> String {
-                    switch event.kind {
-                    case .retryScheduled: return "retry"
-                    case .circuitStateChanged: return "breaker"
-                    \(defaultCase)
-                    }
-                }
+    @Test("fallbacks of two types do not build into one pipeline")
+    func mixedFallbacks() throws {
+        let errors = try Self.errors(
+            in: """
+                let pipeline = ResiliencePipeline { Fallback(returning: Analysis.skipped); Fallback(returning: "text") }
+                _ = pipeline
                 """
+        )
+        #expect(errors.contains { $0.contains("buildPartialBlock") }, "\(errors)")
+    }
+
+    @Test("a typed erased strategy does not run an operation of another type")
+    func erasedTyped() throws {
+        let errors = try Self.errors(
+            in: """
+                let erased = AnyTypedResilienceStrategy<Analysis>(ResiliencePipeline { Fallback(returning: Analysis.skipped) })
+                _ = try await erased.execute { 42 }
+                """
+        )
+        #expect(errors.contains { $0.contains("cannot convert value of type 'Int'") }, "\(errors)")
+    }
+
+    @Test("a String fallback around a call returning String? is a compile error, not a fallback that never runs")
+    func optionalResult() throws {
+        let mismatch = try Self.errors(
+            in: """
+                let pipeline = ResiliencePipeline { Fallback(returning: "x"); Retry(.default) }
+                let text = try await pipeline.execute { () async throws -> String? in nil }
+                _ = text
+                """
+        )
+        #expect(mismatch.contains { $0.contains("value of optional type 'String?' must be unwrapped") }, "\(mismatch)")
+        let control = try Self.errors(
+            in: """
+                let pipeline = ResiliencePipeline { Fallback(returning: "x"); Retry(.default) }
+                let text = try await pipeline.execute { () async throws -> String in "text" }
+                _ = text
+                """
+        )
+        #expect(control.isEmpty, "\(control)")
+    }
+
+    @Test("a switch over event kinds needs a default case, so kinds added later break no observer")
+    func eventKindsAreOpen() throws {
+        let body = { (defaultCase: String) in
+            """
+            let name: (ResilienceEvent) -> String = { event in
+                switch event.kind {
+                case .retryScheduled: return "retry"
+                case .circuitStateChanged: return "breaker"
+                \(defaultCase)
+                }
+            }
+            _ = name
+            """
         }
-        let exhaustive = try await SwiftCompiler.typecheck(snippet(""))
-        #expect(exhaustive.errors.contains { $0.contains("switch must be exhaustive") }, "\(exhaustive.diagnostics)")
-        let withDefault = try await SwiftCompiler.typecheck(snippet("default: return \"other\""))
-        #expect(withDefault.succeeded, "\(withDefault.diagnostics)")
+        let exhaustive = try Self.errors(in: body(""))
+        #expect(exhaustive.contains { $0.contains("switch must be exhaustive") }, "\(exhaustive)")
+        let withDefault = try Self.errors(in: body("default: return \"other\""))
+        #expect(withDefault.isEmpty, "\(withDefault)")
     }
 }

@@ -1,0 +1,77 @@
+import Logging
+import Resilience
+
+/// The services and values the documentation's examples call, standing in for the reader's own.
+///
+/// This file is compiled with the tests (so it stays valid) and is also read as text by
+/// ``DocumentationExamples``, which compiles every Swift block of the README and the DocC articles as the
+/// body of a function after this source and a file-scope alias for each member declared at the first
+/// level of indentation (`static let NAME`, `struct NAME`, `enum NAME`): a block sees these names
+/// unqualified, as a reader's code sees its own services, and blocks cannot see each other's
+/// declarations. (In the test target the members stay inside this type, clear of the tests' names.)
+///
+/// Keep it to stand-ins: an example that needs more than a name it can call belongs in the example.
+enum DocumentationStandIns {
+    /// An HTTP response.
+    struct Response: Sendable, Equatable {
+        var status: Int
+        var retryAfter: Duration?
+        var body = ""
+    }
+
+    /// What the vision service makes of a receipt.
+    enum Analysis: Sendable, Equatable {
+        case detected(total: Double)
+        case skipped
+    }
+
+    /// An HTTP client.
+    struct HTTPClient: Sendable {
+        func fetch(_ url: String) async throws -> String { "data from \(url)" }
+        func get(_ url: String) async throws -> Response { Response(status: 200) }
+    }
+
+    /// A text-recognition service.
+    struct OCRService: Sendable {
+        func extract(_ receiptID: String) async throws -> String { "text of \(receiptID)" }
+    }
+
+    /// An image-analysis service.
+    struct VisionService: Sendable {
+        func analyze(_ receiptID: String) async throws -> Analysis { .detected(total: 12.5) }
+    }
+
+    /// A database.
+    struct Database: Sendable {
+        func query(_ sql: String) async throws -> [String] { [] }
+    }
+
+    /// An error of a database driver the reader does not own.
+    struct DatabaseError: Error {
+        var isDeadlock: Bool
+    }
+
+    /// An error saying when a quota resets.
+    struct QuotaError: Error {
+        var resetsInSeconds: Int
+    }
+
+    /// An error of a vision API the reader does own.
+    struct VisionAPIError: Error {
+        var status: Int
+        var retryAfter: Duration?
+    }
+
+    static let client = HTTPClient()
+    static let url = "https://api.example.com/data"
+    static let ocr = OCRService()
+    static let localOCR = OCRService()
+    static let vision = VisionService()
+    static let db = Database()
+    static let sql = "SELECT * FROM receipts"
+    static let receiptID = "receipt-42"
+    static let requestID = "request-7"
+    static let logger = Logger(label: "receipts")
+    static let ocrBreaker = CircuitBreaker(name: "ocr")
+    static let visionBreaker = CircuitBreaker(name: "vision")
+}
