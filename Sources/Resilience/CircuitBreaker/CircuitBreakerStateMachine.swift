@@ -52,14 +52,14 @@ public struct CircuitBreakerStateMachine<Instant: InstantProtocol>: Sendable, Ha
     public struct Acquisition: Hashable, Sendable {
         /// The permit to make the call with, or `nil` when the call is rejected. Give it back with
         /// ``CircuitBreakerStateMachine/record(_:for:at:configuration:)``.
-        public var permit: Permit?
+        public let permit: Permit?
         /// The change of state the request caused (open to half-open), if any, to report.
-        public var transition: CircuitBreakerTransition?
+        public let transition: CircuitBreakerTransition?
         /// The state that refused the call (open, isolated, or half-open with every probe slot
         /// taken), or `nil` when a permit was granted.
-        public var rejectedState: CircuitState?
+        public let rejectedState: CircuitState?
         /// For a rejection, the time until the circuit may half-open, when known.
-        public var retryAfter: Duration?
+        public let retryAfter: Duration?
 
         /// A granted call.
         ///

@@ -175,13 +175,13 @@ public struct LoggingObserver: ResilienceObserver {
     func message(for event: ResilienceEvent) -> String {
         switch event.details {
         case .retryScheduled(let attempt, let delay, _, let classification):
-            "Attempt \(attempt) failed (\(classification.category)), retrying in \(delay.inSeconds) s"
+            "Attempt \(attempt) failed (\(classification.category)), retrying in \(delay.roundedSecondsDescription) s"
         case .retriesEnded(let attempts, let reason, _):
             "Giving up after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(reason)"
         case .attemptFailed(let attempt, _, let classification):
             "Attempt \(attempt) failed (\(classification.category))"
         case .timedOut(let timeout):
-            "Timed out after \(timeout.inSeconds) s"
+            "Timed out after \(timeout.roundedSecondsDescription) s"
         case .retryBudgetRefused(let budget, let attempt):
             "Retry budget \(budget) exhausted: not retrying after attempt \(attempt)"
         case .circuitStateChanged(let transition):

@@ -13,7 +13,7 @@
 /// Cancellation during the delay ends the call with `CancellationError` before the first attempt.
 public struct RandomInitialDelay<ClockType: Clock>: ResilienceStrategy, ObservedStrategy where ClockType.Duration == Duration {
     /// The upper bound of the delay.
-    public let maxDelay: Duration
+    public var maxDelay: Duration
     /// The strategy's name, reported in its events.
     public var name: String
     /// The clock the delay is measured on.

@@ -90,9 +90,11 @@ where ClockType.Duration == Duration {
         self.delay = delay
     }
 
-    /// The strategy's name and policy, such as `retry(ocr: 5 attempts, exponential(0.5 s × 2.0, max 60.0 s), jitter full)`.
+    /// The strategy's name and policy, such as `retry(ocr: 5 attempts, exponential(0.5 s × 2.0, max 60.0 s), jitter full)`,
+    /// or `retry(5 attempts, …)` when it has the default name.
     public var description: String {
-        "retry(\(name): \(policy.maxAttempts) attempts, \(policy.backoff), jitter \(policy.jitter))"
+        let summary = "\(policy.maxAttempts) attempts, \(policy.backoff), jitter \(policy.jitter)"
+        return name == "retry" ? "retry(\(summary))" : "retry(\(name): \(summary))"
     }
 
     /// Runs `operation`, retrying its failures per the policy.

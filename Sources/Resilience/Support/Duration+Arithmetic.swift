@@ -44,6 +44,17 @@ extension Duration {
 }
 
 extension Duration {
+    /// This duration in seconds rounded to the millisecond, without trailing zeros, for messages:
+    /// `0.614`, `1.5`, `60`.
+    var roundedSecondsDescription: String {
+        let milliseconds = saturatingNanoseconds.saturatingAdd(500_000) / 1_000_000
+        let whole = milliseconds / 1_000
+        var fraction = String(milliseconds % 1_000)
+        while fraction.count < 3 { fraction = "0" + fraction }
+        while fraction.last == "0" { fraction.removeLast() }
+        return fraction.isEmpty ? "\(whole)" : "\(whole).\(fraction)"
+    }
+
     /// `self + other` in whole nanoseconds, saturated to the `Int64` nanosecond range.
     func saturatingAdding(_ other: Duration) -> Duration {
         let (sum, overflow) = saturatingNanoseconds.addingReportingOverflow(other.saturatingNanoseconds)

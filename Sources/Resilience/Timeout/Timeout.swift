@@ -30,7 +30,7 @@ import Synchronization
 /// limits read from configuration.
 public struct Timeout<ClockType: Clock>: ResilienceStrategy, ObservedStrategy where ClockType.Duration == Duration {
     /// The time limit.
-    public let duration: Duration
+    public var duration: Duration
     /// The strategy's name, reported in its events.
     public var name: String
     /// The clock the limit is measured on.

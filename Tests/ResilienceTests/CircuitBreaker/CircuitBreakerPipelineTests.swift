@@ -56,7 +56,7 @@ struct CircuitBreakerPipelineTests {
         // A call of another result type does not compile: see the compile-failure tests.
         let typed: any TypedResilienceStrategy<String> = pipeline
         #expect(
-            typed.description == "p: fallback → retry(retry: 3 attempts, exponential(1.0 s × 2.0, max 60.0 s), jitter proportional(0.5))"
+            typed.description == "p: fallback → retry(3 attempts, exponential(1.0 s × 2.0, max 60.0 s), jitter proportional(0.5))"
         )
     }
 }
