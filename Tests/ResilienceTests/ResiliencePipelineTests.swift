@@ -14,9 +14,9 @@ struct ResiliencePipelineTests {
     func describesItself() throws {
         let clock = ManualClock()
         let pipeline = try ResiliencePipeline(name: "ocr") {
-            try Timeout(.seconds(30), clock: clock)
+            Timeout(.seconds(30), clock: clock)
             Retry(try policy(attempts: 3, delay: .seconds(1)), name: "ocr-retry", clock: clock)
-            try Timeout(.seconds(5), name: "attempt-timeout", clock: clock)
+            Timeout(.seconds(5), name: "attempt-timeout", clock: clock)
         }
         #expect(
             pipeline.strategyDescriptions == [
@@ -32,10 +32,10 @@ struct ResiliencePipelineTests {
     @Test("strategies left out by a condition disappear from the pipeline", arguments: [true, false])
     func conditional(withTimeout: Bool) throws {
         let clock = ManualClock()
-        let pipeline = try ResiliencePipeline(name: "p") {
+        let pipeline = ResiliencePipeline(name: "p") {
             Retry(.default, clock: clock)
             if withTimeout {
-                try Timeout(.seconds(5), clock: clock)
+                Timeout(.seconds(5), clock: clock)
             }
         }
         #expect(pipeline.strategyDescriptions.count == (withTimeout ? 2 : 1))
@@ -53,7 +53,7 @@ struct ResiliencePipelineTests {
         let outsideClock = ManualClock()
         let outsideCalls = Counter()
         let outside = try ResiliencePipeline(name: "outside") {
-            try Timeout(.seconds(7), clock: outsideClock)
+            Timeout(.seconds(7), clock: outsideClock)
             Retry(try policy(attempts: 3, delay: .seconds(1)), clock: outsideClock)
         }
         let outsideCall = Task {
@@ -69,7 +69,7 @@ struct ResiliencePipelineTests {
         let insideCalls = Counter()
         let inside = try ResiliencePipeline(name: "inside") {
             Retry(try policy(attempts: 3, delay: .seconds(1)), clock: insideClock)
-            try Timeout(.seconds(3), clock: insideClock)
+            Timeout(.seconds(3), clock: insideClock)
         }
         let insideCall = Task {
             try await inside.execute { try await operation(insideClock, length: .seconds(100), calls: insideCalls) }
@@ -86,9 +86,9 @@ struct ResiliencePipelineTests {
         let clock = ManualClock()
         let pipelineRecorder = RecordingObserver()
         let retryRecorder = RecordingObserver()
-        let pipeline = try ResiliencePipeline(name: "vision", observer: pipelineRecorder) {
+        let pipeline = try ResiliencePipeline(name: "vision", observer: pipelineRecorder, clock: clock) {
             Retry(try policy(attempts: 2, delay: .seconds(1)), name: "vision-retry", clock: clock, observer: retryRecorder)
-            try Timeout(.seconds(2), clock: clock)
+            Timeout(.seconds(2), clock: clock)
         }
         let call = Task {
             try await pipeline.execute { () async throws -> Int in
@@ -107,7 +107,10 @@ struct ResiliencePipelineTests {
                 "vision/timeout: timed out after 2.0 s",
                 "vision/vision-retry: attempt 2 failed (timeout): timed out after 2.0 seconds",
                 "vision/vision-retry: gave up after 2 attempts (attemptsExhausted): timed out after 2.0 seconds",
+                "vision/vision: call failed (timeout): timed out after 2.0 seconds",
             ])
+        // The pipeline timed the whole call on its clock: two attempts of 2 s and a wait of 1 s.
+        #expect(pipelineRecorder.events(.callCompleted).map(\.duration) == [.seconds(5)])
         #expect(retryRecorder.events.count == 4)  // the retry's own observer sees its own events, stamped
         #expect(retryRecorder.events.allSatisfy { $0.pipeline == "vision" })
     }
@@ -131,9 +134,9 @@ struct ResiliencePipelineTests {
         let clock = ManualClock()
         let calls = Counter()
         let pipeline = try ResiliencePipeline(name: "p") {
-            try Timeout(.seconds(60), clock: clock)
+            Timeout(.seconds(60), clock: clock)
             Retry(try policy(attempts: 5, delay: .seconds(1)), clock: clock)
-            try Timeout(.seconds(30), clock: clock)
+            Timeout(.seconds(30), clock: clock)
         }
         let call = Task {
             try await pipeline.execute { () async throws -> Int in
@@ -153,8 +156,8 @@ struct ResiliencePipelineTests {
     func initialDelay() async throws {
         let clock = ManualClock(advancesAutomatically: true)
         let recorder = RecordingObserver()
-        let pipeline = try ResiliencePipeline(name: "sync", observer: recorder) {
-            try RandomInitialDelay(upTo: .seconds(5), clock: clock, random: .seeded(42))
+        let pipeline = ResiliencePipeline(name: "sync", observer: recorder) {
+            RandomInitialDelay(upTo: .seconds(5), clock: clock, random: .seeded(42))
             Retry(.default, clock: clock)
         }
         #expect(try await pipeline.execute { 7 } == 7)
@@ -167,7 +170,7 @@ struct ResiliencePipelineTests {
     func initialDelayCancelled() async throws {
         let clock = ManualClock()
         let calls = Counter()
-        let delay = try RandomInitialDelay(upTo: .seconds(5), clock: clock, random: .seeded(42))
+        let delay = RandomInitialDelay(upTo: .seconds(5), clock: clock, random: .seeded(42))
         let call = Task { try await delay.execute { calls.increment() } }
         await clock.waitForSleepers()
         call.cancel()
@@ -186,11 +189,11 @@ struct ResiliencePipelineTests {
             ),
             clock: ManualClock()
         )
-        let pipeline = try ResiliencePipeline(name: "shared") {
+        let pipeline = ResiliencePipeline(name: "shared") {
             Fallback(returning: -1)
             Retry(policy, clock: ManualClock())
             breaker
-            try Timeout(.seconds(60))
+            Timeout(.seconds(60))
         }
         let flaky = ScriptedOperation([.fail(timeoutError), .succeed(1)])  // only the very first call fails
         let total = await withTaskGroup(of: Int.self) { group in
@@ -211,4 +214,38 @@ final class Counter: Sendable {
     private let count = AnnotatedMutex(0)
     var value: Int { count.withLock { $0 } }
     func increment() { count.withLock { $0 += 1 } }
+}
+
+@Suite("Pipeline call events")
+struct PipelineCallEventTests {
+    @Test("with an observer, a pipeline reports each call's end: duration on its clock, error and category")
+    func callCompleted() async throws {
+        let clock = ManualClock(advancesAutomatically: true)
+        let recorder = RecordingObserver()
+        let pipeline = try ResiliencePipeline(name: "ocr", observer: recorder, clock: clock) {
+            Retry(try RetryPolicy(maxAttempts: 2, backoff: .constant(.seconds(3)), jitter: .none), clock: clock)
+        }
+        #expect(try await pipeline.execute { 1 } == 1)
+        await #expect(throws: CategorizedError.timeout) {
+            try await pipeline.execute { () async throws -> Int in throw CategorizedError.timeout }
+        }
+        let ends = recorder.events(.callCompleted)
+        #expect(ends.map(\.strategy) == ["ocr", "ocr"])
+        #expect(ends.map(\.pipeline) == ["ocr", "ocr"])
+        #expect(ends.map(\.duration) == [.zero, .seconds(3)])
+        #expect(ends[0].error == nil && ends[0].classification == nil)
+        #expect(ends[1].error as? CategorizedError == .timeout && ends[1].classification == .timeout)
+        #expect(ends.map(\.description) == ["ocr/ocr: call succeeded", "ocr/ocr: call failed (timeout): CategorizedError(timeout, id: 0)"])
+    }
+
+    @Test("a nested pipeline's call ends reach the outer pipeline's observer too")
+    func nested() async throws {
+        let outerRecorder = RecordingObserver()
+        let innerRecorder = RecordingObserver()
+        let inner = ResiliencePipeline(name: "inner", observer: innerRecorder) { Retry(.default) }
+        let outer = ResiliencePipeline(name: "outer", observer: outerRecorder) { inner }
+        _ = try await outer.execute { 1 }
+        #expect(innerRecorder.events(.callCompleted).map(\.strategy) == ["inner"])
+        #expect(Set(outerRecorder.events(.callCompleted).map(\.strategy)) == ["inner", "outer"])
+    }
 }

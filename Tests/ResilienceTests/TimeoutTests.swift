@@ -9,7 +9,7 @@ struct TimeoutTests {
     func expiry() async throws {
         let clock = ManualClock()
         let recorder = RecordingObserver()
-        let timeout = try Timeout(.seconds(5), name: "ocr-timeout", clock: clock, observer: recorder)
+        let timeout = Timeout(.seconds(5), name: "ocr-timeout", clock: clock, observer: recorder)
         let cancelled = ScriptedOperation(failures: 0, with: UnknownError(), thenReturning: true)
         let call = Task {
             try await timeout.execute { () async throws -> Int in
@@ -33,7 +33,7 @@ struct TimeoutTests {
     @Test("an operation that finishes in time returns its value, and the timer is gone")
     func inTime() async throws {
         let clock = ManualClock()
-        let timeout = try Timeout(.seconds(5), clock: clock)
+        let timeout = Timeout(.seconds(5), clock: clock)
         let call = Task {
             try await timeout.execute { () async throws -> String in
                 try await clock.sleep(for: .seconds(2))
@@ -47,7 +47,7 @@ struct TimeoutTests {
 
     @Test("the operation's own error comes through unchanged")
     func ownError() async throws {
-        let timeout = try Timeout(.seconds(5), clock: ManualClock())
+        let timeout = Timeout(.seconds(5), clock: ManualClock())
         let original = IdentifiableError(.permanent)
         do {
             _ = try await timeout.execute { () async throws -> Int in throw original }
@@ -60,7 +60,7 @@ struct TimeoutTests {
     @Test("cancelling the caller cancels the operation and rethrows its error, not a timeout")
     func callerCancellation() async throws {
         let clock = ManualClock()
-        let timeout = try Timeout(.seconds(5), clock: clock)
+        let timeout = Timeout(.seconds(5), clock: clock)
         let call = Task {
             try await timeout.execute { () async throws -> Int in
                 try await clock.sleep(for: .seconds(10))
@@ -79,7 +79,7 @@ struct TimeoutTests {
     func callerIsolation() async throws {
         final class Counter { var value = 0 }
         let counter = Counter()
-        let timeout = try Timeout(.seconds(5), clock: ManualClock())
+        let timeout = Timeout(.seconds(5), clock: ManualClock())
         let value = try await timeout.execute { () async throws -> Int in
             MainActor.assertIsolated()
             await Task.yield()
@@ -130,7 +130,7 @@ struct TimeoutTests {
     @Test("the operation keeps the caller's task-executor preference across suspensions")
     func executorPreference() async throws {
         let executor = QueueTaskExecutor()
-        let timeout = try Timeout(.seconds(5), clock: ManualClock())
+        let timeout = Timeout(.seconds(5), clock: ManualClock())
         let onPreferredExecutor = try await withTaskExecutorPreference(executor) {
             try await timeout.execute { () async throws -> Bool in
                 await Task.yield()

@@ -25,7 +25,8 @@ import Logging
 /// **Metadata keys** (each line has the first three; the others when the event reports them):
 /// `resilience.event` (the ``ResilienceEvent/Kind`` name), `resilience.strategy`,
 /// `resilience.pipeline`, `resilience.attempt`, `resilience.delay_seconds`, `resilience.category`,
-/// `resilience.retry_after_seconds` (a server's hint), `resilience.error` (the error's description),
+/// `resilience.retry_after_seconds` (a server's hint), `resilience.duration_seconds` (an attempt's or
+/// a call's), `resilience.error` (the error's description),
 /// `resilience.error_type` (its type name), `resilience.stop_reason`, `resilience.budget`,
 /// `resilience.timeout_seconds`, `resilience.from_state`, `resilience.to_state`,
 /// `resilience.reason` (why a circuit changed state), `resilience.state` (a rejecting circuit's),
@@ -45,6 +46,7 @@ import Logging
 /// | ``ResilienceEvent/Kind/hedgeStarted``, ``ResilienceEvent/Kind/faultInjected`` | `debug` |
 /// | ``ResilienceEvent/Kind/callRejected``, ``ResilienceEvent/Kind/limitExceeded`` | off |
 /// | ``ResilienceEvent/Kind/attemptFailed`` | off |
+/// | ``ResilienceEvent/Kind/callCompleted`` | off |
 /// | successes, rejected results, initial delays | never logged |
 public struct LoggingObserver: ResilienceObserver {
     /// The logger lines go to, or `nil` for the calling task's `Logger.current`.
@@ -74,6 +76,8 @@ public struct LoggingObserver: ResilienceObserver {
     public var hedgeStartedLevel: Logger.Level?
     /// The level of each injected fault, or `nil` not to log them. Default: `.debug`.
     public var faultInjectedLevel: Logger.Level?
+    /// The level of each pipeline call's end, or `nil` not to log them. Default: `nil`.
+    public var callCompletedLevel: Logger.Level?
 
     /// Creates a logging observer.
     ///
@@ -91,6 +95,7 @@ public struct LoggingObserver: ResilienceObserver {
     ///   - limitExceededLevel: The level of each limiter refusal's line, or `nil` for none.
     ///   - hedgeStartedLevel: The level of each hedged attempt's line, or `nil` for none.
     ///   - faultInjectedLevel: The level of each injected fault's line, or `nil` for none.
+    ///   - callCompletedLevel: The level of each pipeline call's end, or `nil` for none.
     public init(
         logger: Logger? = nil,
         retryLevel: Logger.Level = .warning,
@@ -104,7 +109,8 @@ public struct LoggingObserver: ResilienceObserver {
         fallbackUsedLevel: Logger.Level? = .info,
         limitExceededLevel: Logger.Level? = nil,
         hedgeStartedLevel: Logger.Level? = .debug,
-        faultInjectedLevel: Logger.Level? = .debug
+        faultInjectedLevel: Logger.Level? = .debug,
+        callCompletedLevel: Logger.Level? = nil
     ) {
         self.logger = logger
         self.retryLevel = retryLevel
@@ -119,6 +125,7 @@ public struct LoggingObserver: ResilienceObserver {
         self.limitExceededLevel = limitExceededLevel
         self.hedgeStartedLevel = hedgeStartedLevel
         self.faultInjectedLevel = faultInjectedLevel
+        self.callCompletedLevel = callCompletedLevel
     }
 
     /// Logs the event if its kind is logged at an enabled level.
@@ -168,6 +175,8 @@ public struct LoggingObserver: ResilienceObserver {
             return faultInjectedLevel
         case .attemptSucceeded, .resultRejected, .initialDelay:
             return nil
+        case .callCompleted:
+            return callCompletedLevel
         }
     }
 
@@ -178,7 +187,7 @@ public struct LoggingObserver: ResilienceObserver {
             "Attempt \(attempt) failed (\(classification.category)), retrying in \(delay.roundedSecondsDescription) s"
         case .retriesEnded(let attempts, let reason, _):
             "Giving up after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(reason)"
-        case .attemptFailed(let attempt, _, let classification):
+        case .attemptFailed(let attempt, _, let classification, _):
             "Attempt \(attempt) failed (\(classification.category))"
         case .timedOut(let timeout):
             "Timed out after \(timeout.roundedSecondsDescription) s"
@@ -196,6 +205,8 @@ public struct LoggingObserver: ResilienceObserver {
             "Started hedged attempt \(attempt)"
         case .faultInjected(let fault):
             "Injected fault: \(fault)"
+        case .callCompleted(_, let error, let classification):
+            error == nil ? "Call succeeded" : "Call failed (\(classification?.category.name ?? "error"))"
         case .attemptSucceeded, .resultRejected, .initialDelay:
             event.description
         }
@@ -210,6 +221,7 @@ public struct LoggingObserver: ResilienceObserver {
         if let pipeline = event.pipeline { metadata["resilience.pipeline"] = "\(pipeline)" }
         if let attempt = event.attempt { metadata["resilience.attempt"] = "\(attempt)" }
         if let delay = event.delay { metadata["resilience.delay_seconds"] = "\(delay.inSeconds)" }
+        if let duration = event.duration { metadata["resilience.duration_seconds"] = "\(duration.inSeconds)" }
         if let classification = event.classification {
             metadata["resilience.category"] = "\(classification.category)"
             if let hint = classification.retryAfter { metadata["resilience.retry_after_seconds"] = "\(hint.inSeconds)" }

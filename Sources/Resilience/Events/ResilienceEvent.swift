@@ -42,6 +42,7 @@ public struct ResilienceEvent: Sendable, CustomStringConvertible {
     /// What happened.
     public var kind: Kind {
         switch details {
+        case .callCompleted: .callCompleted
         case .attemptSucceeded: .attemptSucceeded
         case .attemptFailed: .attemptFailed
         case .resultRejected: .resultRejected
@@ -62,9 +63,10 @@ public struct ResilienceEvent: Sendable, CustomStringConvertible {
     /// The payload of each kind. Internal, so kinds and payloads can grow.
     @usableFromInline
     enum Details: Sendable {
-        case attemptSucceeded(attempt: Int)
-        case attemptFailed(attempt: Int, error: any Error, classification: ErrorClassification)
-        case resultRejected(attempt: Int, classification: ErrorClassification)
+        case callCompleted(duration: Duration?, error: (any Error)?, classification: ErrorClassification?)
+        case attemptSucceeded(attempt: Int, duration: Duration?)
+        case attemptFailed(attempt: Int, error: any Error, classification: ErrorClassification, duration: Duration?)
+        case resultRejected(attempt: Int, classification: ErrorClassification, duration: Duration?)
         case retryScheduled(attempt: Int, delay: Duration, error: (any Error)?, classification: ErrorClassification)
         case retriesEnded(attempts: Int, reason: RetryStopReason, error: (any Error)?)
         case retryBudgetRefused(budget: String, attempt: Int)
@@ -90,7 +92,7 @@ extension ResilienceEvent {
     public struct Kind: Hashable, Sendable, CustomStringConvertible {
         @usableFromInline
         enum Storage: String, Hashable, Sendable, CaseIterable {
-            case attemptSucceeded, attemptFailed, resultRejected, retryScheduled, retriesEnded
+            case callCompleted, attemptSucceeded, attemptFailed, resultRejected, retryScheduled, retriesEnded
             case retryBudgetRefused, timedOut, initialDelay, circuitStateChanged, callRejected, fallbackUsed
             case limitExceeded, hedgeStarted, faultInjected
         }
@@ -103,13 +105,20 @@ extension ResilienceEvent {
             self.storage = storage
         }
 
-        /// An attempt returned a value that was accepted; the call succeeds. Reports ``ResilienceEvent/attempt``.
+        /// A call through a ``ResiliencePipeline`` that has an observer ended: the pipeline's whole call,
+        /// every strategy included. Reports ``ResilienceEvent/duration`` and, when it threw,
+        /// ``ResilienceEvent/error`` (unchanged) and ``ResilienceEvent/classification``; both are `nil`
+        /// for a call that returned a value. ``ResilienceEvent/strategy`` is the pipeline's name.
+        public static let callCompleted = Kind(.callCompleted)
+        /// An attempt returned a value that was accepted; the call succeeds. Reports ``ResilienceEvent/attempt``
+        /// and, when the strategy timed it, ``ResilienceEvent/duration``.
         public static let attemptSucceeded = Kind(.attemptSucceeded)
-        /// An attempt threw. Reports ``ResilienceEvent/attempt``, ``ResilienceEvent/error`` and
-        /// ``ResilienceEvent/classification``.
+        /// An attempt threw. Reports ``ResilienceEvent/attempt``, ``ResilienceEvent/error``,
+        /// ``ResilienceEvent/classification`` and, when the strategy timed it, ``ResilienceEvent/duration``.
         public static let attemptFailed = Kind(.attemptFailed)
         /// An attempt returned a value that the result classification rejected. Reports
-        /// ``ResilienceEvent/attempt`` and ``ResilienceEvent/classification``.
+        /// ``ResilienceEvent/attempt``, ``ResilienceEvent/classification`` and, when the strategy timed it,
+        /// ``ResilienceEvent/duration``.
         public static let resultRejected = Kind(.resultRejected)
         /// After a failed attempt, the next one will start after a delay; emitted before the wait begins.
         /// Reports ``ResilienceEvent/attempt`` (the attempt that failed), ``ResilienceEvent/delay``,
@@ -157,14 +166,31 @@ extension ResilienceEvent {
 // MARK: - Making events
 
 extension ResilienceEvent {
+    /// A pipeline's call ended, after `duration`, with `error` or (when `nil`) a value.
+    ///
+    /// - Parameters:
+    ///   - strategy: The name of the pipeline.
+    ///   - duration: How long the whole call took, when measured.
+    ///   - error: The error the call threw, or `nil` when it returned a value.
+    ///   - classification: The error's classification, or `nil` when it returned a value.
+    public static func callCompleted(
+        strategy: String,
+        duration: Duration?,
+        error: (any Error)?,
+        classification: ErrorClassification?
+    ) -> ResilienceEvent {
+        ResilienceEvent(strategy: strategy, details: .callCompleted(duration: duration, error: error, classification: classification))
+    }
+
     /// An attempt succeeded.
     ///
     /// - Parameters:
     ///   - strategy: The name of the strategy emitting the event.
     ///   - attempt: The attempt's number, from 1.
+    ///   - duration: How long the attempt took, when the strategy timed it.
     @inlinable
-    public static func attemptSucceeded(strategy: String, attempt: Int) -> ResilienceEvent {
-        ResilienceEvent(strategy: strategy, details: .attemptSucceeded(attempt: attempt))
+    public static func attemptSucceeded(strategy: String, attempt: Int, duration: Duration? = nil) -> ResilienceEvent {
+        ResilienceEvent(strategy: strategy, details: .attemptSucceeded(attempt: attempt, duration: duration))
     }
 
     /// An attempt threw `error`, classified as `classification`.
@@ -174,13 +200,18 @@ extension ResilienceEvent {
     ///   - attempt: The attempt's number, from 1.
     ///   - error: The attempt's error.
     ///   - classification: The error's classification.
+    ///   - duration: How long the attempt took, when the strategy timed it.
     public static func attemptFailed(
         strategy: String,
         attempt: Int,
         error: any Error,
-        classification: ErrorClassification
+        classification: ErrorClassification,
+        duration: Duration? = nil
     ) -> ResilienceEvent {
-        ResilienceEvent(strategy: strategy, details: .attemptFailed(attempt: attempt, error: error, classification: classification))
+        ResilienceEvent(
+            strategy: strategy,
+            details: .attemptFailed(attempt: attempt, error: error, classification: classification, duration: duration)
+        )
     }
 
     /// An attempt returned a value rejected as `classification`.
@@ -189,8 +220,17 @@ extension ResilienceEvent {
     ///   - strategy: The name of the strategy emitting the event.
     ///   - attempt: The attempt's number, from 1.
     ///   - classification: How the value was classified.
-    public static func resultRejected(strategy: String, attempt: Int, classification: ErrorClassification) -> ResilienceEvent {
-        ResilienceEvent(strategy: strategy, details: .resultRejected(attempt: attempt, classification: classification))
+    ///   - duration: How long the attempt took, when the strategy timed it.
+    public static func resultRejected(
+        strategy: String,
+        attempt: Int,
+        classification: ErrorClassification,
+        duration: Duration? = nil
+    ) -> ResilienceEvent {
+        ResilienceEvent(
+            strategy: strategy,
+            details: .resultRejected(attempt: attempt, classification: classification, duration: duration)
+        )
     }
 
     /// After attempt `attempt` failed, the next one starts after `delay`.
@@ -327,7 +367,7 @@ extension ResilienceEvent {
     /// ``Kind/retriesEnded``; `nil` for other kinds.
     public var attempt: Int? {
         switch details {
-        case .attemptSucceeded(let attempt), .attemptFailed(let attempt, _, _), .resultRejected(let attempt, _),
+        case .attemptSucceeded(let attempt, _), .attemptFailed(let attempt, _, _, _), .resultRejected(let attempt, _, _),
             .retryScheduled(let attempt, _, _, _), .retryBudgetRefused(_, let attempt), .hedgeStarted(let attempt, _):
             attempt
         case .retriesEnded(let attempts, _, _):
@@ -349,7 +389,8 @@ extension ResilienceEvent {
     /// fallback replaces; unchanged. `nil` for a rejected result and for other kinds.
     public var error: (any Error)? {
         switch details {
-        case .attemptFailed(_, let error, _): error
+        case .attemptFailed(_, let error, _, _): error
+        case .callCompleted(_, let error, _): error
         case .retryScheduled(_, _, let error, _), .retriesEnded(_, _, let error): error
         case .fallbackUsed(let reason): reason.error
         default: nil
@@ -359,11 +400,25 @@ extension ResilienceEvent {
     /// The failure's classification, for failed attempts, rejected results, scheduled retries and fallbacks.
     public var classification: ErrorClassification? {
         switch details {
-        case .attemptFailed(_, _, let classification), .resultRejected(_, let classification),
+        case .attemptFailed(_, _, let classification, _), .resultRejected(_, let classification, _),
             .retryScheduled(_, _, _, let classification):
+            classification
+        case .callCompleted(_, _, let classification):
             classification
         case .fallbackUsed(let reason):
             reason.classification
+        default:
+            nil
+        }
+    }
+
+    /// How long an attempt (``Kind/attemptSucceeded``, ``Kind/attemptFailed``, ``Kind/resultRejected``) or a
+    /// pipeline's whole call (``Kind/callCompleted``) took, when it was measured.
+    public var duration: Duration? {
+        switch details {
+        case .attemptSucceeded(_, let duration), .attemptFailed(_, _, _, let duration), .resultRejected(_, _, let duration),
+            .callCompleted(let duration, _, _):
+            duration
         default:
             nil
         }
@@ -439,11 +494,13 @@ extension ResilienceEvent {
 
     private var detailsDescription: String {
         switch details {
-        case .attemptSucceeded(let attempt):
+        case .callCompleted(_, let error, let classification):
+            "\(strategy): call " + (error.map { "failed (\(classification.map(String.init(describing:)) ?? "error")): \($0)" } ?? "succeeded")
+        case .attemptSucceeded(let attempt, _):
             "\(strategy): attempt \(attempt) succeeded"
-        case .attemptFailed(let attempt, let error, let classification):
+        case .attemptFailed(let attempt, let error, let classification, _):
             "\(strategy): attempt \(attempt) failed (\(classification)): \(error)"
-        case .resultRejected(let attempt, let classification):
+        case .resultRejected(let attempt, let classification, _):
             "\(strategy): attempt \(attempt) returned a rejected result (\(classification))"
         case .retryScheduled(let attempt, let delay, _, let classification):
             "\(strategy): retrying after attempt \(attempt) (\(classification)) in \(delay.inSeconds) s"

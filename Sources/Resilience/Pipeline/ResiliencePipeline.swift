@@ -34,27 +34,44 @@
 /// ```
 ///
 /// Every strategy's events carry the pipeline's ``name`` and go to its observer (given to
-/// ``init(name:observer:_:)``) as well as to the strategy's own.
+/// ``init(name:observer:clock:classifier:_:)``) as well as to the strategy's own; with an observer,
+/// the pipeline also reports the end of each call (``ResilienceEvent/Kind/callCompleted``).
 public struct ResiliencePipeline<Strategy: ComposableStrategy>: ComposableStrategy {
     /// The pipeline's name, carried by its strategies' events.
     public let name: String
     /// The composed strategies.
     public let strategy: Strategy
+    /// Times each call and reports its end to the pipeline's observer; `nil` without an observer.
+    @usableFromInline
+    let completion: CallCompletion?
 
     /// Builds a pipeline from strategies listed outer to inner.
     ///
+    /// With an `observer`, the pipeline also reports the end of each call
+    /// (``ResilienceEvent/Kind/callCompleted``: its duration on `clock`, and its error's classification),
+    /// which statistics and metrics count calls by; without one, it adds nothing to a call.
+    ///
     /// - Parameters:
     ///   - name: The pipeline's name, carried by its strategies' events.
-    ///   - observer: Receives every event of every strategy in the pipeline, or `nil`.
+    ///   - observer: Receives every event of every strategy in the pipeline, and the end of each call;
+    ///     or `nil`.
+    ///   - clock: The clock that times each call, for the observer.
+    ///   - classifier: Classifies a failed call's error, for the observer.
     ///   - build: The strategies, outer to inner.
     /// - Throws: What `build` throws, such as a ``ConfigurationError`` from a strategy's initialiser.
-    public init(
+    public init<ClockType: Clock>(
         name: String = "pipeline",
         observer: (any ResilienceObserver)? = nil,
+        clock: ClockType = ContinuousClock(),
+        classifier: ErrorClassifier = .default,
         @ResiliencePipelineBuilder _ build: () throws -> Strategy
-    ) rethrows {
+    ) rethrows where ClockType.Duration == Duration {
+        let context = PipelineContext(name: name, observer: observer)
         self.name = name
-        self.strategy = try build().joining(PipelineContext(name: name, observer: observer))
+        self.strategy = try build().joining(context)
+        self.completion = context.observer(combinedWith: nil).map {
+            CallCompletion(pipeline: name, observer: $0, clock: clock, classifier: classifier)
+        }
     }
 
     /// The strategies' lines, outer to inner.
@@ -65,16 +82,63 @@ public struct ResiliencePipeline<Strategy: ComposableStrategy>: ComposableStrate
         "\(name): " + strategyDescriptions.joined(separator: " → ")
     }
 
-    /// The pipeline, nested in another one: its strategies report to both.
+    /// The pipeline, nested in another one: its strategies, and the end of each of its calls, report
+    /// to both pipelines' observers.
     ///
     /// - Parameter context: The outer pipeline's name and observer.
     public func joining(_ context: PipelineContext) -> Self {
-        ResiliencePipeline(name: name, joined: strategy.joining(context))
+        ResiliencePipeline(name: name, joined: strategy.joining(context), completion: completion?.joining(context))
     }
 
-    private init(name: String, joined strategy: Strategy) {
+    private init(name: String, joined strategy: Strategy, completion: CallCompletion?) {
         self.name = name
         self.strategy = strategy
+        self.completion = completion
+    }
+}
+
+/// What a pipeline with an observer does around each call: time it, and report how it ended.
+@usableFromInline
+struct CallCompletion: Sendable {
+    let pipeline: String
+    let observer: any ResilienceObserver
+    /// The time since the pipeline was built, on its clock.
+    let elapsed: @Sendable () -> Duration
+    let classifier: ErrorClassifier
+
+    init<ClockType: Clock>(pipeline: String, observer: any ResilienceObserver, clock: ClockType, classifier: ErrorClassifier)
+    where ClockType.Duration == Duration {
+        let origin = clock.now
+        self.init(pipeline: pipeline, observer: observer, elapsed: { origin.duration(to: clock.now) }, classifier: classifier)
+    }
+
+    private init(pipeline: String, observer: any ResilienceObserver, elapsed: @escaping @Sendable () -> Duration, classifier: ErrorClassifier) {
+        self.pipeline = pipeline
+        self.observer = observer
+        self.elapsed = elapsed
+        self.classifier = classifier
+    }
+
+    /// This completion reporting to an outer pipeline's observer too.
+    func joining(_ context: PipelineContext) -> CallCompletion {
+        guard let combined = context.observer(combinedWith: observer) else { return self }
+        return CallCompletion(pipeline: pipeline, observer: combined, elapsed: elapsed, classifier: classifier)
+    }
+
+    /// Runs `call`, timing it and reporting its end.
+    @usableFromInline
+    nonisolated(nonsending) func measure<Result>(_ call: nonisolated(nonsending) () async throws -> Result) async throws -> Result {
+        let start = elapsed()
+        do {
+            let value = try await call()
+            observer.observe(.callCompleted(strategy: pipeline, duration: elapsed() - start, error: nil, classification: nil))
+            return value
+        } catch {
+            observer.observe(
+                .callCompleted(strategy: pipeline, duration: elapsed() - start, error: error, classification: classifier.classify(error))
+            )
+            throw error
+        }
     }
 }
 
@@ -88,7 +152,8 @@ extension ResiliencePipeline: ResilienceStrategy where Strategy: ResilienceStrat
     nonisolated(nonsending) public func execute<Result>(
         _ operation: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
-        try await strategy.execute(operation)
+        guard let completion else { return try await strategy.execute(operation) }
+        return try await completion.measure { try await strategy.execute(operation) }
     }
 }
 
@@ -103,6 +168,7 @@ extension ResiliencePipeline: TypedResilienceStrategy where Strategy: TypedResil
     nonisolated(nonsending) public func execute(
         _ operation: nonisolated(nonsending) () async throws -> Strategy.Value
     ) async throws -> Strategy.Value {
-        try await strategy.execute(operation)
+        guard let completion else { return try await strategy.execute(operation) }
+        return try await completion.measure { try await strategy.execute(operation) }
     }
 }

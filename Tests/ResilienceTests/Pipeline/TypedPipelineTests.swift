@@ -90,7 +90,8 @@ struct TypedPipelineTests {
         // As a member of a pipeline, it joins it: its events reach the outer pipeline's observer.
         let outer = ResiliencePipeline(name: "outer", observer: recorder) { erased }
         #expect(try await outer.execute { 2 } == 2)
-        #expect(recorder.events.map(\.pipeline) == ["outer"])
+        #expect(recorder.events.map(\.pipeline) == ["outer", "outer"])
+        #expect(recorder.kinds == [.attemptSucceeded, .callCompleted])
 
         let typed = AnyTypedResilienceStrategy<Analysis>(
             ResiliencePipeline { Fallback(returning: Analysis.skipped) }
