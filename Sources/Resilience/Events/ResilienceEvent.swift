@@ -495,7 +495,8 @@ extension ResilienceEvent {
     private var detailsDescription: String {
         switch details {
         case .callCompleted(_, let error, let classification):
-            "\(strategy): call " + (error.map { "failed (\(classification.map(String.init(describing:)) ?? "error")): \($0)" } ?? "succeeded")
+            "\(strategy): call "
+                + (error.map { "failed (\(classification.map(String.init(describing:)) ?? "error")): \($0)" } ?? "succeeded")
         case .attemptSucceeded(let attempt, _):
             "\(strategy): attempt \(attempt) succeeded"
         case .attemptFailed(let attempt, let error, let classification, _):

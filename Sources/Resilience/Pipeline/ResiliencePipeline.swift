@@ -112,7 +112,9 @@ struct CallCompletion: Sendable {
         self.init(pipeline: pipeline, observer: observer, elapsed: { origin.duration(to: clock.now) }, classifier: classifier)
     }
 
-    private init(pipeline: String, observer: any ResilienceObserver, elapsed: @escaping @Sendable () -> Duration, classifier: ErrorClassifier) {
+    private init(
+        pipeline: String, observer: any ResilienceObserver, elapsed: @escaping @Sendable () -> Duration, classifier: ErrorClassifier
+    ) {
         self.pipeline = pipeline
         self.observer = observer
         self.elapsed = elapsed
