@@ -77,6 +77,7 @@ struct RateLimiterState: Sendable {
     /// and no reservation. Such a state can be dropped and made again without changing any decision.
     ///
     /// - Parameter now: Nanoseconds since the origin.
+    @usableFromInline
     mutating func isIdle(at now: Int64) -> Bool {
         let now = max(now, 0)
         return bucket?.isIdle(at: now) ?? window?.isIdle(at: now) ?? true
