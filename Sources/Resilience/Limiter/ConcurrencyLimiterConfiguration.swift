@@ -22,6 +22,9 @@
 ///
 /// Every field can also be set directly; ``validate()`` then checks the result, and a limiter given an
 /// unchecked configuration still never crashes: out-of-range values act as the nearest valid one.
+///
+/// Configurations are `Codable`, for limits read from a configuration file; decoding checks every field
+/// the same way (see ``init(from:)``).
 public struct ConcurrencyLimiterConfiguration: Hashable, Sendable {
     /// The most calls running at once. At least 1.
     public var maxConcurrentCalls: Int

@@ -164,12 +164,15 @@ where ClockType.Duration == Duration {
         case .reserved(let reservation):
             do {
                 try await clock.sleep(until: origin.advanced(by: .nanoseconds(reservation.time)), tolerance: nil)
-                try Task.checkCancellation()
             } catch {
+                // Cancelled while waiting: the reservation goes back to the partition (which, holding
+                // a reservation, cannot have been dropped).
                 let now = elapsed()
                 storage.value.withLock { $0.partitions[key]?.giveBack(reservation, at: now) }
                 throw error
             }
+            // Cancelled as the permit came: the permit is spent, as by a call that started.
+            try Task.checkCancellation()
         }
     }
 

@@ -15,7 +15,8 @@
 ///   ``RateLimiterConfiguration/maxWait``, and sleeps on the injected clock until then (resilience4j's
 ///   reservation semantics: callers are served in the order they asked, and each knows its wait at
 ///   once). A caller cancelled while it sleeps gives its reservation back for the next caller that
-///   asks, and throws `CancellationError`.
+///   asks, and throws `CancellationError`; one cancelled just as its permit comes throws it too, the
+///   permit spent as by a call that started.
 /// - A call whose permit is further away is refused at once with a ``LimitExceededError`` of reason
 ///   ``LimitExceededError/Reason/rateExceeded`` whose ``LimitExceededError/retryAfter`` is the time until
 ///   that permit (the wait it would have had), and a ``ResilienceEvent/Kind/limitExceeded`` event. The
@@ -123,13 +124,14 @@ public final class RateLimiter<ClockType: Clock>: Sendable where ClockType.Durat
         case .reserved(let reservation):
             do {
                 try await clock.sleep(until: origin.advanced(by: .nanoseconds(reservation.time)), tolerance: nil)
-                // Cancelled just as the permit came: give it back rather than start the operation.
-                try Task.checkCancellation()
             } catch {
+                // Cancelled while waiting: the reservation goes back for the next caller.
                 let now = elapsed()
                 storage.value.withLock { $0.giveBack(reservation, at: now) }
                 throw error
             }
+            // Cancelled as the permit came: the permit is spent, as by a call that started.
+            try Task.checkCancellation()
         }
     }
 

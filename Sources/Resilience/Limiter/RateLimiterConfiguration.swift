@@ -28,6 +28,9 @@
 ///
 /// Every field can also be set directly; ``validate()`` then checks the result, and a limiter given an
 /// unchecked configuration still never crashes: out-of-range values act as the nearest valid one.
+///
+/// Configurations are `Codable`, for limits read from a configuration file; decoding checks every field
+/// the same way (see ``init(from:)``).
 public struct RateLimiterConfiguration: Hashable, Sendable {
     /// How a rate limiter counts calls over time: a token bucket or a sliding window.
     ///

@@ -1,3 +1,4 @@
+import Foundation
 import Resilience
 import Testing
 
@@ -89,5 +90,68 @@ struct LimiterConfigurationTests {
         let bucket = RateLimiter(configuration: configuration, clock: ContinuousClock())
         try await bucket.execute {}
         #expect(bucket.snapshot().admittedCalls == 1)
+    }
+
+    @Test("configurations round-trip through JSON")
+    func jsonRoundTrip() throws {
+        let concurrency: [ConcurrencyLimiterConfiguration] = [
+            .concurrentCalls(10, queued: 20, maxWait: .milliseconds(1_500)), .concurrentCalls(1),
+        ]
+        for configuration in concurrency {
+            #expect(
+                try JSONDecoder().decode(ConcurrencyLimiterConfiguration.self, from: JSONEncoder().encode(configuration)) == configuration)
+        }
+        let rate = [
+            try RateLimiterConfiguration.tokenBucket(capacity: 10, tokensPerPeriod: 5, period: .milliseconds(250), maxWait: .seconds(2)),
+            try RateLimiterConfiguration.slidingWindow(limit: 100, window: .seconds(60), segments: 6),
+        ]
+        for configuration in rate {
+            #expect(try JSONDecoder().decode(RateLimiterConfiguration.self, from: JSONEncoder().encode(configuration)) == configuration)
+        }
+    }
+
+    @Test("JSON with defaults decodes to the documented values")
+    func jsonDefaults() throws {
+        let concurrency = try JSONDecoder().decode(ConcurrencyLimiterConfiguration.self, from: Data(#"{"maxConcurrentCalls": 4}"#.utf8))
+        #expect(concurrency == .concurrentCalls(4))
+        let window = try JSONDecoder().decode(
+            RateLimiterConfiguration.self, from: Data(#"{"algorithm": {"type": "slidingWindow", "limit": 3, "window": 1}}"#.utf8))
+        #expect(window == (try .slidingWindow(limit: 3, window: .seconds(1), segments: 10, maxWait: .zero)))
+    }
+
+    @Test(
+        "bad JSON is a ConfigurationError naming the field by its path",
+        arguments: [
+            (#"{"maxConcurrentCalls": 0}"#, "maxConcurrentCalls"),
+            (#"{"maxQueuedCalls": 3}"#, "maxConcurrentCalls"),
+            (#"{"maxConcurrentCalls": 1, "maxWait": -2}"#, "maxWait"),
+            (#"{"maxConcurrentCalls": 1, "queue": 2}"#, "queue"),
+            (#"{"maxConcurrentCalls": "ten"}"#, "maxConcurrentCalls"),
+        ]
+    )
+    func badConcurrencyJSON(json: String, field: String) {
+        let error = #expect(throws: ConfigurationError.self) {
+            try JSONDecoder().decode(ConcurrencyLimiterConfiguration.self, from: Data(json.utf8))
+        }
+        #expect(error?.field == field)
+    }
+
+    @Test(
+        "bad rate-limit JSON is a ConfigurationError naming the field by its path",
+        arguments: [
+            (#"{}"#, "algorithm"),
+            (#"{"algorithm": {"type": "leakyBucket"}}"#, "algorithm.type"),
+            (#"{"algorithm": {"type": "tokenBucket", "capacity": 0, "tokensPerPeriod": 1, "period": 1}}"#, "algorithm.capacity"),
+            (#"{"algorithm": {"type": "tokenBucket", "capacity": 1, "tokensPerPeriod": 1}}"#, "algorithm.period"),
+            (#"{"algorithm": {"type": "tokenBucket", "capacity": 1, "tokensPerPeriod": 1, "period": 1, "limit": 4}}"#, "algorithm.limit"),
+            (#"{"algorithm": {"type": "slidingWindow", "limit": 1, "window": 1, "segments": 0}}"#, "algorithm.segments"),
+            (#"{"algorithm": {"type": "slidingWindow", "limit": 1, "window": 1}, "maxWait": -1}"#, "maxWait"),
+        ]
+    )
+    func badRateJSON(json: String, field: String) {
+        let error = #expect(throws: ConfigurationError.self) {
+            try JSONDecoder().decode(RateLimiterConfiguration.self, from: Data(json.utf8))
+        }
+        #expect(error?.field == field)
     }
 }
