@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Runs at most a number of calls at once (a bulkhead): the others wait in line for a while, or are
 /// refused at once, so that a slow downstream cannot tie up every task, connection or byte of memory
 /// of its callers.
@@ -95,29 +97,23 @@ public final class ConcurrencyLimiter<ClockType: Clock>: Sendable where ClockTyp
     ) async throws -> Result {
         // A caller cancelled before the call gets CancellationError; the operation never runs.
         try Task.checkCancellation()
-        let acquisition = storage.state.withLock { $0.acquire() }
-        if !acquisition.isGranted { try await acquireSlowly(acquisition) }
+        if !storage.tryAcquire() { try await acquireSlowly() }
         let value: Result
         do {
             value = try await operation()
         } catch {
-            release()
+            storage.release()
             throw error
         }
-        release()
+        storage.release()
         return value
     }
 
-    /// Gives a permit back, handing it to the first waiter if there is one.
-    @inlinable
-    func release() {
-        storage.state.withLock { $0.release() }?.resume(returning: .granted)
-    }
-
-    /// What ``execute(_:)`` does when no permit was free: waits in the queue, or reports and throws.
+    /// What ``execute(_:)`` does when no permit was free at first sight: takes one that came free,
+    /// waits in the queue, or reports and throws.
     @usableFromInline
-    nonisolated(nonsending) func acquireSlowly(_ acquisition: ConcurrencyLimiterState<PermitContinuation>.Acquisition) async throws {
-        switch acquisition {
+    nonisolated(nonsending) func acquireSlowly() async throws {
+        switch storage.acquireSlowly() {
         case .granted:
             return
         case .rejected(let reason):
@@ -127,7 +123,7 @@ public final class ConcurrencyLimiter<ClockType: Clock>: Sendable where ClockTyp
             case .granted:
                 // Handed a permit as it was cancelled: pass it on rather than start the operation.
                 guard !Task.isCancelled else {
-                    release()
+                    storage.release()
                     throw CancellationError()
                 }
             case .timedOut:
@@ -148,7 +144,7 @@ public final class ConcurrencyLimiter<ClockType: Clock>: Sendable where ClockTyp
     ///
     /// - Returns: A snapshot: permits in use, calls waiting, calls admitted and refused so far.
     public func snapshot() -> ConcurrencyLimiterSnapshot {
-        storage.state.withLock { $0.snapshot }
+        storage.snapshot()
     }
 }
 
@@ -186,25 +182,155 @@ extension ConcurrencyLimiter: ResilienceStrategy {
     }
 }
 
-/// The lock and state of a concurrency limiter, shared by the limiter and its pipeline views.
+/// The permits and queue of a concurrency limiter, shared by the limiter and its pipeline views.
+///
+/// The logic is ``ConcurrencyLimiterState``'s, with the count of permits in use kept in an atomic
+/// word rather than behind the lock, so that a call that finds a permit free, and gives it back with
+/// nobody waiting, changes that word once each way and takes no lock. Bit 32 of the word says that
+/// calls are waiting; while it is set, the fast paths fail (an acquisition compares the whole word
+/// with the limit, a release expects the bit clear), so every change goes through the lock, where
+/// ``queue`` lives:
+///
+/// - only a lock holder sets or clears the bit, and while it is set only lock holders change the word;
+/// - the first waiter sets the bit with a compare-and-exchange that also checks every permit is still
+///   in use, so a permit released at that moment is taken instead of waited for;
+/// - a release that finds the bit set hands its permit to the first waiter without changing the count
+///   (no caller can barge in), and clears the bit when the queue empties; so does a waiter leaving.
 @usableFromInline
 final class ConcurrencyLimiterStorage: PermitQueue {
-    /// Permits in use and the queue, behind the lock.
+    /// The permits in use (the low 32 bits) and whether calls wait (``waitingFlag``).
     @usableFromInline
-    let state: AnnotatedMutex<ConcurrencyLimiterState<PermitContinuation>>
+    let permits = Atomic<UInt64>(0)
+    /// The most permits in use at once; at least 1, at most `Int32.max`.
+    @usableFromInline
+    let maxConcurrentCalls: UInt64
+    /// The calls waiting, behind the lock.
+    let queue: AnnotatedMutex<ConcurrencyQueue<PermitContinuation>>
     /// How long a call may wait, normalised.
     let maxWait: Duration?
 
+    /// The bit of ``permits`` that says calls are waiting.
+    @usableFromInline
+    static var waitingFlag: UInt64 { 1 << 32 }
+
     init(configuration: ConcurrencyLimiterConfiguration) {
-        state = AnnotatedMutex(ConcurrencyLimiterState(configuration: configuration))
-        maxWait = configuration.normalized.maxWait
+        let configuration = configuration.normalized
+        maxConcurrentCalls = UInt64(configuration.maxConcurrentCalls)
+        queue = AnnotatedMutex(ConcurrencyQueue(maxQueuedCalls: configuration.maxQueuedCalls, maxWait: configuration.maxWait))
+        maxWait = configuration.maxWait
+    }
+
+    /// Takes a permit if one is free and nobody waits, without the lock.
+    ///
+    /// - Returns: Whether the caller holds a permit; if not, ``acquireSlowly()`` decides.
+    @inlinable
+    func tryAcquire() -> Bool {
+        var word = permits.load(ordering: .relaxed)
+        // With calls waiting the word is at least 2^32, above any limit.
+        while word < maxConcurrentCalls {
+            let (exchanged, original) = permits.compareExchange(expected: word, desired: word &+ 1, ordering: .acquiringAndReleasing)
+            if exchanged { return true }
+            word = original
+        }
+        return false
+    }
+
+    /// Gives a permit back: without the lock when nobody waits, else to the first waiter.
+    @inlinable
+    func release() {
+        var word = permits.load(ordering: .relaxed)
+        while word & Self.waitingFlag == 0 {
+            let (exchanged, original) = permits.compareExchange(expected: word, desired: word &- 1, ordering: .acquiringAndReleasing)
+            if exchanged { return }
+            word = original
+        }
+        releaseSlowly()
+    }
+
+    /// ``release()`` with calls waiting: hands the permit to the first of them.
+    @usableFromInline
+    func releaseSlowly() {
+        let waiter = queue.withLock { queue -> PermitContinuation? in
+            let word = permits.load(ordering: .acquiring)
+            guard word & Self.waitingFlag != 0 else {
+                // The last waiter left meanwhile: an ordinary release, racing the fast paths.
+                permits.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+                return nil
+            }
+            // The bit is set: nobody else changes the word until a lock holder clears it.
+            switch queue.handOff() {
+            case .resume(let waiter):
+                if queue.isEmpty { permits.store(word & ~Self.waitingFlag, ordering: .releasing) }
+                return waiter
+            case .kept:
+                if queue.isEmpty { permits.store(word & ~Self.waitingFlag, ordering: .releasing) }
+                return nil
+            case .none:
+                permits.store((word & ~Self.waitingFlag) &- 1, ordering: .releasing)
+                return nil
+            }
+        }
+        waiter?.resume(returning: .granted)
+    }
+
+    /// ``tryAcquire()`` failed: takes a permit that came free meanwhile (if nobody waits), a place in
+    /// the queue, or refuses the call.
+    @usableFromInline
+    func acquireSlowly() -> ConcurrencyLimiterState<PermitContinuation>.Acquisition {
+        queue.withLock { queue in
+            var word = permits.load(ordering: .acquiring)
+            while true {
+                if word & Self.waitingFlag != 0 { return Self.enqueue(&queue) }  // behind those waiting
+                if word < maxConcurrentCalls {
+                    let (exchanged, original) = permits.compareExchange(
+                        expected: word, desired: word &+ 1, ordering: .acquiringAndReleasing)
+                    if exchanged { return .granted }
+                    word = original
+                    continue
+                }
+                // Every permit in use and nobody waiting: refuse, or wait first, setting the bit only if
+                // every permit is still in use.
+                guard queue.mayEnqueue else { return Self.enqueue(&queue) }  // counts the refusal
+                let (exchanged, original) = permits.compareExchange(
+                    expected: word, desired: word | Self.waitingFlag, ordering: .acquiringAndReleasing)
+                if exchanged { return Self.enqueue(&queue) }
+                word = original
+            }
+        }
+    }
+
+    private static func enqueue(
+        _ queue: inout ConcurrencyQueue<PermitContinuation>
+    ) -> ConcurrencyLimiterState<PermitContinuation>.Acquisition {
+        switch queue.enqueue() {
+        case .success(let id): .enqueued(id)
+        case .failure(let refusal): .rejected(refusal.reason)
+        }
     }
 
     func park(_ continuation: PermitContinuation, for ticket: UInt64) -> PermitResolution? {
-        state.withLock { $0.install(continuation, for: ticket) }
+        queue.withLock { $0.install(continuation, for: ticket) }
     }
 
     func remove(_ ticket: UInt64, resolution: PermitResolution) -> PermitContinuation? {
-        state.withLock { $0.removeWaiter(ticket, resolution: resolution) }
+        queue.withLock { queue in
+            let waiter = queue.removeWaiter(ticket, resolution: resolution)
+            // The last waiter gone: the fast paths may run again (a set bit means nobody else changes the word).
+            let word = permits.load(ordering: .acquiring)
+            if queue.isEmpty, word & Self.waitingFlag != 0 { permits.store(word & ~Self.waitingFlag, ordering: .releasing) }
+            return waiter
+        }
+    }
+
+    /// The permits and counts now.
+    func snapshot() -> ConcurrencyLimiterSnapshot {
+        queue.withLock { queue in
+            ConcurrencyLimiterSnapshot(
+                maxConcurrentCalls: Int(maxConcurrentCalls),
+                permitsInUse: Int(permits.load(ordering: .acquiring) & 0xFFFF_FFFF),
+                waitingCalls: queue.count,
+                rejectedCalls: queue.rejectedCalls
+            )
+        }
     }
 }

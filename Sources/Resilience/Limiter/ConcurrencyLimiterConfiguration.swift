@@ -26,7 +26,7 @@
 /// Configurations are `Codable`, for limits read from a configuration file; decoding checks every field
 /// the same way (see ``init(from:)``).
 public struct ConcurrencyLimiterConfiguration: Hashable, Sendable {
-    /// The most calls running at once. At least 1.
+    /// The most calls running at once. From 1 to 2,147,483,647 (`Int32.max`).
     public var maxConcurrentCalls: Int
     /// The most calls waiting for a permit while every permit is in use; zero refuses every call that
     /// would wait. Zero or more.
@@ -39,7 +39,7 @@ public struct ConcurrencyLimiterConfiguration: Hashable, Sendable {
     /// Creates a validated configuration.
     ///
     /// - Parameters:
-    ///   - maxConcurrentCalls: The most calls running at once; at least 1.
+    ///   - maxConcurrentCalls: The most calls running at once; from 1 to `Int32.max`.
     ///   - maxQueuedCalls: The most calls waiting for a permit; zero or more.
     ///   - maxWait: How long a call may wait for a permit, or `nil` for as long as it takes; zero or more.
     /// - Throws: ``ConfigurationError`` naming `maxConcurrentCalls`, `maxQueuedCalls` or `maxWait`.
@@ -54,8 +54,9 @@ public struct ConcurrencyLimiterConfiguration: Hashable, Sendable {
         self.maxWait = maxWait
     }
 
-    /// A configuration from literal values, which never fails: a limit below 1 acts as 1, a negative
-    /// queue as none, a negative wait as zero and one beyond about 292 years as that.
+    /// A configuration from literal values, which never fails: a limit below 1 acts as 1 (and one
+    /// above `Int32.max` as that), a negative queue as none, a negative wait as zero and one beyond
+    /// about 292 years as that.
     ///
     /// - Parameters:
     ///   - limit: The most calls running at once.
@@ -84,11 +85,14 @@ public struct ConcurrencyLimiterConfiguration: Hashable, Sendable {
 
     /// Checks every field, throwing for the first invalid one.
     ///
-    /// - Throws: ``ConfigurationError`` naming `maxConcurrentCalls` (below 1), `maxQueuedCalls`
+    /// - Throws: ``ConfigurationError`` naming `maxConcurrentCalls` (below 1 or above `Int32.max`), `maxQueuedCalls`
     ///   (negative) or `maxWait` (negative, or beyond about 292 years).
     public func validate() throws(ConfigurationError) {
         guard maxConcurrentCalls >= 1 else {
             throw .invalid("maxConcurrentCalls", "must be at least 1, got \(maxConcurrentCalls)")
+        }
+        guard maxConcurrentCalls <= Int(Int32.max) else {
+            throw .invalid("maxConcurrentCalls", "must be at most \(Int32.max), got \(maxConcurrentCalls)")
         }
         guard maxQueuedCalls >= 0 else {
             throw .invalid("maxQueuedCalls", "must not be negative, got \(maxQueuedCalls)")
@@ -104,7 +108,7 @@ public struct ConcurrencyLimiterConfiguration: Hashable, Sendable {
     /// Every field brought to the nearest valid value.
     var normalized: ConcurrencyLimiterConfiguration {
         ConcurrencyLimiterConfiguration(
-            unchecked: max(maxConcurrentCalls, 1),
+            unchecked: min(max(maxConcurrentCalls, 1), Int(Int32.max)),
             maxQueuedCalls: max(maxQueuedCalls, 0),
             maxWait: maxWait.map { min(max($0, .zero), .saturatedMaximum) }
         )

@@ -100,7 +100,7 @@ where ClockType.Duration == Duration {
         _ operation: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
         try Task.checkCancellation()
-        let acquisition = storage.table.withLock { $0.partitions[key]?.state.acquire() }
+        let acquisition = storage.table.withLock { $0.update(key) { $0.state.acquire() } }
         if acquisition?.isGranted != true { try await acquireSlowly(acquisition, key: key) }
         let value: Result
         do {
@@ -116,7 +116,7 @@ where ClockType.Duration == Duration {
     /// Gives a permit of `key`'s partition back, handing it to its first waiter if there is one.
     @inlinable
     func release(_ key: Key) {
-        storage.table.withLock { $0.partitions[key]?.state.release() }?.resume(returning: .granted)
+        storage.table.withLock { $0.update(key) { $0.state.release() } ?? nil }?.resume(returning: .granted)
     }
 
     /// What ``execute(key:_:)`` does for a key without a partition or without a free permit: makes the
@@ -132,7 +132,7 @@ where ClockType.Duration == Duration {
             let partition = ConcurrencyPartition(configuration: configuration(key))
             decided = storage.table.withLock { table -> ConcurrencyLimiterState<PermitContinuation>.Acquisition? in
                 guard table.insert(partition, for: key, at: 0) else { return nil }
-                return table.partitions[key]?.state.acquire()
+                return table.update(key) { $0.state.acquire() }
             }
         }
         switch decided {
@@ -143,7 +143,7 @@ where ClockType.Duration == Duration {
         case .rejected(let reason):
             throw reject(reason)
         case .enqueued(let id):
-            let maxWait = storage.table.withLock { $0.partitions[key]?.maxWait }
+            let maxWait = storage.table.withLock { $0.update(key) { $0.maxWait } ?? nil }
             switch await storage.waitForPermit(PartitionTicket(key: key, id: id), maxWait: maxWait, clock: clock) {
             case .granted:
                 guard !Task.isCancelled else {
@@ -177,7 +177,7 @@ where ClockType.Duration == Duration {
     /// - Returns: Its snapshot (counts since the partition was made), or `nil` when the key has no
     ///   partition (never had one, or it was dropped while idle).
     public func snapshot(for key: Key) -> ConcurrencyLimiterSnapshot? {
-        storage.table.withLock { $0.partitions[key]?.state.snapshot }
+        storage.table.withLock { $0.update(key) { $0.state.snapshot } }
     }
 }
 
@@ -270,14 +270,11 @@ final class PartitionedConcurrencyStorage<Key: Hashable & Sendable>: PermitQueue
     }
 
     func park(_ continuation: PermitContinuation, for ticket: PartitionTicket<Key>) -> PermitResolution? {
-        table.withLock { table in
-            // A partition with a queued call is not idle, so it is still there.
-            guard table.partitions[ticket.key] != nil else { return .cancelled }
-            return table.partitions[ticket.key]?.state.install(continuation, for: ticket.id)
-        }
+        // A partition with a queued call is not idle, so it is still there.
+        table.withLock { $0.update(ticket.key) { $0.state.install(continuation, for: ticket.id) } ?? .cancelled }
     }
 
     func remove(_ ticket: PartitionTicket<Key>, resolution: PermitResolution) -> PermitContinuation? {
-        table.withLock { $0.partitions[ticket.key]?.state.removeWaiter(ticket.id, resolution: resolution) }
+        table.withLock { $0.update(ticket.key) { $0.state.removeWaiter(ticket.id, resolution: resolution) } ?? nil }
     }
 }

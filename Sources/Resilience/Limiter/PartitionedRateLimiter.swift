@@ -129,7 +129,7 @@ where ClockType.Duration == Duration {
     ) async throws -> Result {
         try Task.checkCancellation()
         let now = elapsed()
-        let decision = storage.value.withLock { $0.partitions[key]?.acquire(at: now) }
+        let decision = storage.value.withLock { $0.update(key) { $0.acquire(at: now) } }
         if decision?.isGranted != true { try await acquireSlowly(decision, key: key, at: now) }
         return try await operation()
     }
@@ -151,7 +151,7 @@ where ClockType.Duration == Duration {
             let partition = RateLimiterState(configuration: configuration(key))
             decided = storage.value.withLock { table -> RateDecision? in
                 guard table.insert(partition, for: key, at: now) else { return nil }
-                return table.partitions[key]?.acquire(at: now)
+                return table.update(key) { $0.acquire(at: now) }
             }
         }
         switch decided {
@@ -168,7 +168,7 @@ where ClockType.Duration == Duration {
                 // Cancelled while waiting: the reservation goes back to the partition (which, holding
                 // a reservation, cannot have been dropped).
                 let now = elapsed()
-                storage.value.withLock { $0.partitions[key]?.giveBack(reservation, at: now) }
+                storage.value.withLock { _ = $0.update(key) { $0.giveBack(reservation, at: now) } }
                 throw error
             }
             // Cancelled as the permit came: the permit is spent, as by a call that started.
@@ -196,7 +196,7 @@ where ClockType.Duration == Duration {
     ///   partition (never had one, or it was dropped while idle).
     public func snapshot(for key: Key) -> RateLimiterSnapshot? {
         let now = elapsed()
-        return storage.value.withLock { $0.partitions[key]?.snapshot(at: now) }
+        return storage.value.withLock { $0.update(key) { $0.snapshot(at: now) } }
     }
 }
 

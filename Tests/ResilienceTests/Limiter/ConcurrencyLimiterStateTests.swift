@@ -27,7 +27,7 @@ struct ConcurrencyLimiterStateTests {
         #expect(machine.install("waiter", for: id) == nil)
         #expect(
             machine.snapshot
-                == ConcurrencyLimiterSnapshot(maxConcurrentCalls: 2, permitsInUse: 2, waitingCalls: 1, admittedCalls: 2, rejectedCalls: 1))
+                == ConcurrencyLimiterSnapshot(maxConcurrentCalls: 2, permitsInUse: 2, waitingCalls: 1, rejectedCalls: 1))
     }
 
     @Test("a maximum wait of zero refuses a call that would wait with queueTimeout")
@@ -105,7 +105,7 @@ struct ConcurrencyLimiterStateTests {
         #expect(machine.removeWaiter(b, resolution: .timedOut) == nil)
         #expect(
             machine.snapshot
-                == ConcurrencyLimiterSnapshot(maxConcurrentCalls: 1, permitsInUse: 1, waitingCalls: 0, admittedCalls: 2, rejectedCalls: 1))
+                == ConcurrencyLimiterSnapshot(maxConcurrentCalls: 1, permitsInUse: 1, waitingCalls: 0, rejectedCalls: 1))
         #expect(machine.release() == nil)
         #expect(machine.isIdle)
     }
@@ -129,5 +129,30 @@ struct ConcurrencyLimiterStateTests {
         var machine = State(configuration: configuration)
         #expect(machine.acquire() == .granted)
         #expect(machine.acquire() == .rejected(.queueFull))
+    }
+}
+
+@Suite("Concurrency limiter storage (atomic fast path)")
+struct ConcurrencyLimiterStorageTests {
+    @Test("the waiting bit stops the fast paths; a release hands over without dropping the count; the last waiter leaving clears it")
+    func waitingBit() {
+        let storage = ConcurrencyLimiterStorage(configuration: .concurrentCalls(1, queued: 2))
+        #expect(storage.tryAcquire())
+        #expect(!storage.tryAcquire())
+        #expect(storage.acquireSlowly() == .enqueued(0))
+        #expect(storage.permits.load(ordering: .relaxed) == ConcurrencyLimiterStorage.waitingFlag | 1)
+        // The holder's release goes to the (still unparked) waiter: the count stays, the bit clears.
+        storage.release()
+        #expect(storage.permits.load(ordering: .relaxed) == 1)
+        #expect(storage.snapshot() == ConcurrencyLimiterSnapshot(maxConcurrentCalls: 1, permitsInUse: 1))
+        // A newcomer waits again, setting the bit; when it leaves, the bit clears.
+        #expect(storage.acquireSlowly() == .enqueued(1))
+        #expect(storage.remove(1, resolution: .cancelled) == nil)
+        #expect(storage.permits.load(ordering: .relaxed) == 1)
+        #expect(storage.snapshot() == ConcurrencyLimiterSnapshot(maxConcurrentCalls: 1, permitsInUse: 1))
+        // Nobody waits: the release is the fast path, and the permit is free.
+        storage.release()
+        #expect(storage.permits.load(ordering: .relaxed) == 0)
+        #expect(storage.tryAcquire())
     }
 }
