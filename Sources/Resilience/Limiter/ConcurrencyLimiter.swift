@@ -29,11 +29,11 @@ import Synchronization
 ///   `CancellationError` too, without running the operation.
 /// - The operation's own error is rethrown unchanged; the limiter does not judge outcomes.
 ///
-/// Create one limiter per resource and share it with every caller: it is a `Sendable` class whose
-/// logic is a value-type state machine behind a lock. A call that does not wait takes the lock twice
-/// for a few nanoseconds, with no allocation and no actor hop; only a waiting call allocates (its
-/// continuation, and the child task that watches its maximum wait on the injected clock, cancelled and
-/// awaited as soon as the wait ends).
+/// Create one limiter per resource and share it with every caller: it is a `Sendable` class. A call
+/// that does not wait changes one atomic word on its way in and once on its way out, with no lock, no
+/// allocation and no actor hop. Calls that wait go through the queue, a value-type state machine
+/// behind a lock; only they allocate (a continuation, and the child task that watches the maximum
+/// wait on the injected clock, cancelled and awaited as soon as the wait ends).
 ///
 /// In a ``ResiliencePipeline`` the limiter takes part as a view that shares its permits (see
 /// ``joining(_:)``). Outside a ``Retry`` it limits whole calls (a call holds its permit through its
@@ -142,7 +142,7 @@ public final class ConcurrencyLimiter<ClockType: Clock>: Sendable where ClockTyp
 
     /// The permits and counts now.
     ///
-    /// - Returns: A snapshot: permits in use, calls waiting, calls admitted and refused so far.
+    /// - Returns: A snapshot: permits in use, calls waiting, calls refused so far.
     public func snapshot() -> ConcurrencyLimiterSnapshot {
         storage.snapshot()
     }
