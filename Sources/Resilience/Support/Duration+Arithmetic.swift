@@ -16,6 +16,10 @@ extension Duration {
         return sum
     }
 
+    /// ``saturatingNanoseconds``, for the library's inlinable code (which may not use SPI).
+    @usableFromInline
+    var saturatedNanoseconds: Int64 { saturatingNanoseconds }
+
     /// This duration in seconds, as a floating-point value (for reports, JSON and logs).
     ///
     /// Not API: SPI for the `resilience` tool, as `saturatingNanoseconds` is.

@@ -74,4 +74,35 @@ enum DocumentationStandIns {
     static let logger = Logger(label: "receipts")
     static let ocrBreaker = CircuitBreaker(name: "ocr")
     static let visionBreaker = CircuitBreaker(name: "vision")
+
+    /// A language model's completion.
+    enum Completion: Sendable {
+        case text(String)
+        case busy
+    }
+
+    /// A language model.
+    struct Model: Sendable {
+        func complete(_ prompt: String) async throws -> Completion { .text("done") }
+    }
+
+    /// An incoming request.
+    struct Request: Sendable {
+        var tenant = "tenant-1"
+        var prompt = "Summarise the receipt"
+    }
+
+    /// The caller's task-local request context.
+    enum RequestContext {
+        @TaskLocal static var tenant = "anonymous"
+    }
+
+    static let model = Model()
+    static let request = Request()
+    static let anonymousQuota = RateLimiterConfiguration.permits(10, per: .seconds(1))
+    static let tenantQuota = RateLimiterConfiguration.permits(100, per: .seconds(1))
+    static let perTenant = PartitionedRateLimiter(name: "tenants", keyedBy: { RequestContext.tenant }) { _ in tenantQuota }
+    static let ocrSlots = ConcurrencyLimiter(name: "ocr-slots", configuration: .concurrentCalls(8))
+    static let ocrQuota = RateLimiter(name: "ocr-quota", configuration: .permits(20, per: .seconds(1)))
+    static let apiQuota = RateLimiter(name: "api-quota", configuration: .permits(5, per: .seconds(1)))
 }
