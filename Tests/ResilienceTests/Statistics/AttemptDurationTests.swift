@@ -53,6 +53,20 @@ struct AttemptDurationTests {
         #expect(clock.now == .init(offset: .milliseconds(725) + .seconds(2)))
     }
 
+    @Test("the retry function times attempts too, and a statistics observer sums them")
+    func statistics() async throws {
+        let clock = ManualClock(advancesAutomatically: true)
+        let statistics = ResilienceStatistics()
+        let flaky = ScriptedOperation(failures: 2, with: CategorizedError.timeout, thenReturning: "text")
+        _ = try await retry(try policy(), clock: clock, observer: statistics) { () async throws -> String in
+            clock.advance(by: .milliseconds(300))
+            return try await flaky()
+        }
+        let counted = try #require(statistics.snapshot().strategy(named: "retry"))
+        #expect(counted.timedAttempts == 3 && counted.attemptTime == .milliseconds(900))
+        #expect(counted.meanAttemptTime == .milliseconds(300))
+    }
+
     @Test("without an observer, a retry never reads its clock to time attempts")
     func noClockReadWithoutObserver() async throws {
         let clock = CountingClock()
