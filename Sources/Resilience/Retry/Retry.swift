@@ -198,7 +198,17 @@ where ClockType.Duration == Duration {
                 if observer == nil {
                     value = try await operation()
                 } else {
-                    value = try await timed(operation, clock: clock, duration: &attemptDuration)
+                    // Timed only for an observer, so that a retry without one never reads its clock for
+                    // it. The instant (of a resilient type, as `ContinuousClock.Instant` is) lives in this
+                    // branch only: kept in the loop, it would be allocated on the task on every call.
+                    let attemptStart = clock.now
+                    do {
+                        value = try await operation()
+                    } catch {
+                        attemptDuration = attemptStart.duration(to: clock.now)
+                        throw error
+                    }
+                    attemptDuration = attemptStart.duration(to: clock.now)
                 }
                 guard let rejection = classifyResult(value) else {
                     budget?.recordSuccess()
@@ -233,22 +243,6 @@ where ClockType.Duration == Duration {
             }
             attempt += 1
         }
-    }
-
-    /// Runs one attempt and sets `duration` to how long it took on `clock`, whether it returns or throws.
-    ///
-    /// Called only when there is an observer to report the duration to, so that a retry without one
-    /// never reads its clock for it. Not inlined, so that the instant it keeps (of a resilient type, as
-    /// `ContinuousClock.Instant` is) stays out of the loop's frame.
-    @inlinable @inline(never)
-    nonisolated(nonsending) static func timed<Result>(
-        _ operation: nonisolated(nonsending) () async throws -> Result,
-        clock: ClockType,
-        duration: inout Duration?
-    ) async throws -> Result {
-        let start = clock.now
-        defer { duration = start.duration(to: clock.now) }
-        return try await operation()
     }
 
     /// Waits `delay` on the clock before the next attempt; a cancellation ends the retries.
