@@ -1,8 +1,9 @@
 /// What a ``ResilienceStatistics`` counts, as a value: per pipeline and per strategy, updated one event at
 /// a time under the observer's lock.
 ///
-/// Recording looks the entry up by its names (the event's own strings: no new string is built) and
-/// updates it in place, so an event of a known strategy allocates nothing.
+/// Recording finds the entry by its names (the event's own strings: no new string is built), first by
+/// comparing them with the last entry's, then by hashing, and updates it in place, so an event of a
+/// known strategy allocates nothing.
 struct StatisticsState: Sendable {
     /// A strategy's entry: its pipeline (`nil` on its own) and its name.
     struct StrategyKey: Hashable, Sendable {
@@ -10,10 +11,16 @@ struct StatisticsState: Sendable {
         var name: String
     }
 
-    /// Calls by pipeline name.
-    private(set) var pipelines: [String: CallStatistics] = [:]
-    /// Strategies by pipeline and name.
-    private(set) var strategies: [StrategyKey: StrategyStatistics] = [:]
+    /// The pipelines' calls, in the order first seen, and where each pipeline's entry is.
+    private var pipelines: [PipelineStatistics] = []
+    private var pipelineSlots: [String: Int] = [:]
+    /// The strategies, in the order first seen, and where each strategy's entry is.
+    private var strategies: [StrategyStatistics] = []
+    private var strategySlots: [StrategyKey: Int] = [:]
+    /// The entries of the last event, checked before hashing: a pipeline's events mostly come from
+    /// the same few strategies in turn (on the success path, one retry and the pipeline itself).
+    private var lastPipelineSlot: Int?
+    private var lastStrategySlot: Int?
 
     /// Counts `event`. `failureCategory` is the category of the error a failed call threw, classified by
     /// the caller outside the lock (`nil` for other events, and for a retry that ended on a rejected result).
@@ -82,14 +89,13 @@ struct StatisticsState: Sendable {
 
     /// Forgets every count.
     mutating func reset() {
-        pipelines.removeAll()
-        strategies.removeAll()
+        self = StatisticsState()
     }
 
     /// The counts, sorted: pipelines by name, strategies by pipeline (strategies on their own first) and name.
     func sorted() -> (pipelines: [PipelineStatistics], strategies: [StrategyStatistics]) {
-        let pipelines = pipelines.map { PipelineStatistics(name: $0.key, calls: $0.value) }.sorted { $0.name < $1.name }
-        let strategies = strategies.values.sorted { lhs, rhs in
+        let pipelines = pipelines.sorted { $0.name < $1.name }
+        let strategies = strategies.sorted { lhs, rhs in
             switch (lhs.pipeline, rhs.pipeline) {
             case (nil, .some): true
             case (.some, nil): false
@@ -105,25 +111,34 @@ struct StatisticsState: Sendable {
     /// Updates the calls of the pipeline `name`, created on its first call.
     @inline(__always)
     private mutating func updatePipeline(_ name: String, _ update: (inout CallStatistics) -> Void) {
-        if let index = pipelines.index(forKey: name) {
-            update(&pipelines.values[index])
+        if let slot = lastPipelineSlot, pipelines[slot].name == name {
+            update(&pipelines[slot].calls)
+        } else if let slot = pipelineSlots[name] {
+            lastPipelineSlot = slot
+            update(&pipelines[slot].calls)
         } else {
-            var calls = CallStatistics()
-            update(&calls)
-            pipelines[name] = calls
+            var entry = PipelineStatistics(name: name)
+            update(&entry.calls)
+            lastPipelineSlot = pipelines.count
+            pipelineSlots[name] = pipelines.count
+            pipelines.append(entry)
         }
     }
 
     /// Updates the entry of the strategy that emitted `event`, created on its first event.
     @inline(__always)
     private mutating func updateStrategy(_ event: ResilienceEvent, _ update: (inout StrategyStatistics) -> Void) {
-        let key = StrategyKey(pipeline: event.pipeline, name: event.strategy)
-        if let index = strategies.index(forKey: key) {
-            update(&strategies.values[index])
+        if let slot = lastStrategySlot, strategies[slot].name == event.strategy, strategies[slot].pipeline == event.pipeline {
+            update(&strategies[slot])
+        } else if let slot = strategySlots[StrategyKey(pipeline: event.pipeline, name: event.strategy)] {
+            lastStrategySlot = slot
+            update(&strategies[slot])
         } else {
-            var strategy = StrategyStatistics(pipeline: event.pipeline, name: event.strategy)
-            update(&strategy)
-            strategies[key] = strategy
+            var entry = StrategyStatistics(pipeline: event.pipeline, name: event.strategy)
+            update(&entry)
+            lastStrategySlot = strategies.count
+            strategySlots[StrategyKey(pipeline: event.pipeline, name: event.strategy)] = strategies.count
+            strategies.append(entry)
         }
     }
 }
