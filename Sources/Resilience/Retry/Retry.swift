@@ -44,7 +44,9 @@ where ClockType.Duration == Duration {
     public var classifier: ErrorClassifier
     /// Where jitter draws its random numbers.
     public var random: RandomSource
-    /// Receives every attempt outcome, scheduled retry and end of retrying; `nil` for none.
+    /// Receives every attempt outcome, scheduled retry and end of retrying; `nil` for none. With an
+    /// observer, each attempt is timed on ``clock`` (the events' ``ResilienceEvent/duration``); without
+    /// one, the clock is not read for it.
     public var observer: (any ResilienceObserver)?
     /// The retry budget shared with other calls, which may refuse a retry; `nil` for none.
     public var budget: RetryBudget?
@@ -190,17 +192,33 @@ where ClockType.Duration == Duration {
         while true {
             let delay: Duration
             let lastError: (any Error)?
+            var attemptDuration: Duration?
             do {
-                let value = try await operation()
+                let value: Result
+                if observer == nil {
+                    value = try await operation()
+                } else {
+                    // Timed only for an observer, so that a retry without one never reads its clock for
+                    // it. The instant (of a resilient type, as `ContinuousClock.Instant` is) lives in this
+                    // branch only: kept in the loop, it would be allocated on the task on every call.
+                    let attemptStart = clock.now
+                    do {
+                        value = try await operation()
+                    } catch {
+                        attemptDuration = attemptStart.duration(to: clock.now)
+                        throw error
+                    }
+                    attemptDuration = attemptStart.duration(to: clock.now)
+                }
                 guard let rejection = classifyResult(value) else {
                     budget?.recordSuccess()
-                    observer?.observe(.attemptSucceeded(strategy: name, attempt: attempt))
+                    observer?.observe(.attemptSucceeded(strategy: name, attempt: attempt, duration: attemptDuration))
                     return value
                 }
                 let decision = machine.decideAfterFailure(
                     rejection, error: nil, attempt: attempt, elapsed: start.map { $0.duration(to: clock.now) },
                     ignoringCategories: ignoringCategories, retryIf: nil, delay: generator, policy: policy,
-                    name: name, random: random, budget: budget, observer: observer
+                    name: name, random: random, budget: budget, observer: observer, attemptDuration: attemptDuration
                 )
                 guard case .retry(let wait) = decision else { return value }
                 delay = wait
@@ -209,7 +227,8 @@ where ClockType.Duration == Duration {
                 let decision = machine.decideAfterFailure(
                     classifier.classify(error), error: error, attempt: attempt,
                     elapsed: start.map { $0.duration(to: clock.now) }, ignoringCategories: false, retryIf: retryIf,
-                    delay: generator, policy: policy, name: name, random: random, budget: budget, observer: observer
+                    delay: generator, policy: policy, name: name, random: random, budget: budget, observer: observer,
+                    attemptDuration: attemptDuration
                 )
                 guard case .retry(let wait) = decision else { throw error }
                 delay = wait

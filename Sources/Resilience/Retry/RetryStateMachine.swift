@@ -70,7 +70,8 @@ struct RetryStateMachine: Sendable {
         return .retry(after: delay)
     }
 
-    /// Reports the failure, decides what follows it (asking the retry budget), and reports the decision.
+    /// Reports the failure (with the attempt's duration, when the loop timed it), decides what follows it
+    /// (asking the retry budget), and reports the decision.
     ///
     /// Not generic, so that the failure path of every `Retry` shares one specialised copy.
     @usableFromInline
@@ -86,14 +87,17 @@ struct RetryStateMachine: Sendable {
         name: String,
         random: RandomSource,
         budget: RetryBudget?,
-        observer: (any ResilienceObserver)?
+        observer: (any ResilienceObserver)?,
+        attemptDuration: Duration? = nil
     ) -> Decision {
         if let observer {
             let event: ResilienceEvent =
                 if let error {
-                    .attemptFailed(strategy: name, attempt: attempt, error: error, classification: classification)
+                    .attemptFailed(
+                        strategy: name, attempt: attempt, error: error, classification: classification, duration: attemptDuration
+                    )
                 } else {
-                    .resultRejected(strategy: name, attempt: attempt, classification: classification)
+                    .resultRejected(strategy: name, attempt: attempt, classification: classification, duration: attemptDuration)
                 }
             observer.observe(event)
         }

@@ -102,6 +102,41 @@ struct DocumentationRunTests {
         // doc-example: end
     }
 
+    @Test("the statistics example prints the report the article shows, and its JSON is the article's")
+    func statisticsReport() async throws {
+        try Self.requireExample(named: "statistics-report")
+        // doc-example: begin statistics-report Sources/Resilience/Resilience.docc/Statistics.md
+        struct InvalidImage: Error {}
+        let statistics = ResilienceStatistics()
+        let clock = ManualClock(advancesAutomatically: true)
+        let policy = try RetryPolicy(maxAttempts: 3, backoff: .constant(.seconds(1)), jitter: .none)
+        let ocrPipeline = ResiliencePipeline(name: "ocr", observer: statistics, clock: clock) {
+            Retry(policy, name: "ocr-retry", clock: clock)
+        }
+        let timeout = ScriptedOperation<String>.Step.fail(TimeoutError(timeout: .seconds(5)))
+        let outcomes = ScriptedOperation<String>(
+            Array(repeating: .succeed("text"), count: 6)  // calls 1-6 succeed at once
+                + [timeout, .succeed("text")]  // call 7 after one time-out
+                + [timeout, timeout, .succeed("text")]  // call 8 after two
+                + [.fail(InvalidImage())]  // call 9: permanent, not retried
+                + [timeout, timeout, timeout]  // call 10: attempts exhausted
+        )
+        for _ in 1...10 {
+            _ = try? await ocrPipeline.execute { () async throws -> String in
+                clock.advance(by: .milliseconds(200))  // each attempt takes 200 ms
+                return try await outcomes()
+            }
+        }
+        print(statistics.report())
+        #expect(statistics.report() == (try Self.shownOutput(of: "statistics-report")))  // doc-example: not shown
+        // doc-example: end
+        let path = "Sources/Resilience/Resilience.docc/Statistics.md"
+        let markdown = try String(contentsOf: DocumentationExamples.packageRoot.appendingPathComponent(path), encoding: .utf8)
+        let json = try #require(try MarkdownCodeBlocks.parse(markdown, file: path).first { $0.language == "json" })
+        let shown = try JSONDecoder().decode(StrategyStatistics.self, from: Data(json.text.utf8))
+        #expect(shown == statistics.snapshot().strategy(named: "ocr-retry", inPipeline: "ocr"))
+    }
+
     @Test("the JSON configurations of the articles decode")
     func configurations() throws {
         let decoder = JSONDecoder()
