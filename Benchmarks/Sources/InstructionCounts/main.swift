@@ -141,6 +141,20 @@ let scenarios: [(name: String, run: Scenario)] = [
         }
     ),
     (
+        "hand-written-retry-breaker",
+        { iterations in
+            let clock = ContinuousClock()
+            let breaker = CircuitBreaker(name: "breaker")
+            for index in 0..<iterations {
+                blackHole(
+                    try await handWrittenRetry(attempts: 3, delay: .seconds(1), clock: clock) {
+                        try await breaker.execute { try await succeed(index) }
+                    }
+                )
+            }
+        }
+    ),
+    (
         "retry-breaker-by-hand",
         { iterations in
             let strategy = Retry(.default)
