@@ -192,7 +192,8 @@ where ClockType.Duration == Duration {
                 let value = try await operation()
                 guard let rejection = classifyResult(value) else {
                     budget?.recordSuccess()
-                    observer?.observe(.attemptSucceeded(strategy: name, attempt: attempt))
+                    // Tested first: `observer?.observe` alone copies the existential, even when it is nil.
+                    if observer != nil { observer?.observe(.attemptSucceeded(strategy: name, attempt: attempt)) }
                     return value
                 }
                 let decision = machine.decideAfterFailure(

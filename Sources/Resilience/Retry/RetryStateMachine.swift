@@ -88,14 +88,13 @@ struct RetryStateMachine: Sendable {
         budget: RetryBudget?,
         observer: (any ResilienceObserver)?
     ) -> Decision {
-        if let observer {
-            let event: ResilienceEvent =
-                if let error {
-                    .attemptFailed(strategy: name, attempt: attempt, error: error, classification: classification)
-                } else {
-                    .resultRejected(strategy: name, attempt: attempt, classification: classification)
-                }
-            observer.observe(event)
+        // `observer != nil` first: `if let observer`, and `observer?.observe` too, copy the existential
+        // (through the runtime's value witnesses, a metadata lookup included) even when it is nil.
+        if observer != nil {
+            observer?.observe(
+                error.map { .attemptFailed(strategy: name, attempt: attempt, error: $0, classification: classification) }
+                    ?? .resultRejected(strategy: name, attempt: attempt, classification: classification)
+            )
         }
         var decision: Decision
         if Task.isCancelled {
@@ -129,17 +128,26 @@ struct RetryStateMachine: Sendable {
                 decision = .stop(.retryBudgetExhausted)
             }
         }
-        if let observer {
-            let event: ResilienceEvent =
-                switch decision {
-                case .retry(let delay):
-                    .retryScheduled(strategy: name, attempt: attempt, delay: delay, error: error, classification: classification)
-                case .stop(let reason):
-                    .retriesEnded(strategy: name, attempts: attempt, reason: reason, error: error)
-                }
-            observer.observe(event)
+        if observer != nil {
+            observer?.observe(Self.event(for: decision, attempt: attempt, error: error, classification: classification, name: name))
         }
         return decision
+    }
+
+    /// The event that reports `decision`.
+    private static func event(
+        for decision: Decision,
+        attempt: Int,
+        error: (any Error)?,
+        classification: ErrorClassification,
+        name: String
+    ) -> ResilienceEvent {
+        switch decision {
+        case .retry(let delay):
+            .retryScheduled(strategy: name, attempt: attempt, delay: delay, error: error, classification: classification)
+        case .stop(let reason):
+            .retriesEnded(strategy: name, attempts: attempt, reason: reason, error: error)
+        }
     }
 
     /// Throws `CancellationError` if the task is cancelled, ending the retries, instead of a wait of zero.
