@@ -214,7 +214,7 @@ where ClockType.Duration == Duration {
                 delay = wait
                 lastError = error
             }
-            if delay > .zero {
+            if delay.attoseconds > 0 {
                 try await wait(delay, afterAttempt: attempt, lastError: lastError, name: name, clock: clock, observer: observer)
             } else {
                 // A zero delay does not sleep (nor call out to an async function), but still honours
