@@ -216,9 +216,10 @@ where ClockType.Duration == Duration {
             }
             if delay.attoseconds > 0 {
                 try await wait(delay, afterAttempt: attempt, lastError: lastError, name: name, clock: clock, observer: observer)
-            } else {
+            } else if observer != nil || retryIf != nil || generator != nil {
                 // A zero delay does not sleep (nor call out to an async function), but still honours
-                // cancellation.
+                // cancellation. The decision has just checked it; only code of the caller's that ran
+                // since (an observer, a predicate, a delay generator) can have cancelled the task.
                 try RetryStateMachine.checkCancellation(afterAttempt: attempt, lastError: lastError, name: name, observer: observer)
             }
             attempt += 1
