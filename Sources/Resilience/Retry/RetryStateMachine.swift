@@ -46,8 +46,30 @@ struct RetryStateMachine: Sendable {
         if category == .cancellation { return .stop(.cancelled) }
         guard ignoringCategories || (retryable ?? policy.retries(category)) else { return .stop(.notRetryable) }
         guard attempt < policy.maxAttempts else { return .stop(.attemptsExhausted) }
+        // The schedule is borrowed from the policy, not copied out as `policy.backoff(for:)` would.
+        if let schedules = policy.categorySchedules, let schedule = schedules.schedules[category] {
+            return decide(
+                after: classification, attempt: attempt, elapsed: elapsed, policy: policy, schedule: schedule,
+                customDelay: customDelay, using: &generator
+            )
+        }
+        return decide(
+            after: classification, attempt: attempt, elapsed: elapsed, policy: policy, schedule: policy.backoff,
+            customDelay: customDelay, using: &generator
+        )
+    }
 
-        let schedule = policy.backoff(for: category)
+    /// ``decide(after:attempt:elapsed:policy:ignoringCategories:retryable:customDelay:using:)`` for a
+    /// retryable failure, with the schedule for its category.
+    private mutating func decide<Generator: RandomNumberGenerator>(
+        after classification: ErrorClassification,
+        attempt: Int,
+        elapsed: Duration?,
+        policy: RetryPolicy,
+        schedule: Backoff,
+        customDelay: ((Duration) -> Duration?)?,
+        using generator: inout Generator
+    ) -> Decision {
         var delay = policy.jitter.apply(
             to: schedule.delay(forRetry: attempt),
             previousDelay: previousDelay,
