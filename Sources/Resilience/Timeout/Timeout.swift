@@ -73,9 +73,12 @@ public struct Timeout<ClockType: Clock>: ResilienceStrategy, ObservedStrategy wh
     /// - Returns: The operation's value.
     /// - Throws: ``TimeoutError`` when the limit passed; `CancellationError` when the calling task is
     ///   already cancelled; otherwise the operation's error, unchanged.
+    @inlinable
     nonisolated(nonsending) public func execute<Result>(
         _ operation: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
+        // Inlinable, as is `run`, so that both are specialised for the caller's result type: unspecialised,
+        // the boxes' and the group's generic metadata were looked up on every call (a third of its cost).
         try await run(operation)
     }
 
@@ -86,7 +89,8 @@ public struct Timeout<ClockType: Clock>: ResilienceStrategy, ObservedStrategy wh
 
     /// Takes the caller's isolation as a parameter so that the child task running the operation can
     /// inherit it (a task closure that captures an `isolated` parameter runs on that actor).
-    private func run<Result>(
+    @inlinable
+    func run<Result>(
         _ operation: nonisolated(nonsending) () async throws -> Result,
         isolation: isolated (any Actor)? = #isolation
     ) async throws -> Result {
@@ -95,53 +99,134 @@ public struct Timeout<ClockType: Clock>: ResilienceStrategy, ObservedStrategy wh
         let deadline = clock.now.advanced(by: duration)
         let clock = self.clock
         return try await withoutActuallyEscaping(operation) { operation in
-            let outcome = OutcomeBox<Result>()
+            let timed = TimedOperation(operation)
             // Structured children: both inherit the caller's cancellation, priority, task-local values
-            // and task-executor preference, and the group outlives neither.
-            let expired = await withTaskGroup(of: ChildOutcome.self) { group in
-                // An immediate child starts on this thread, so an operation that finishes without
-                // suspending costs no hop and needs no timer.
-                group.addImmediateTask {
-                    _ = isolation  // runs on the caller's actor
-                    do {
-                        outcome.result = .success(try await operation())
-                    } catch {
-                        outcome.result = .failure(error)
-                    }
-                    outcome.isFinished.store(true, ordering: .releasing)
-                    return .operationFinished
-                }
-                if !outcome.isFinished.load(ordering: .acquiring) {
-                    group.addTask {
-                        do {
-                            try await clock.sleep(until: deadline, tolerance: nil)
-                        } catch {
-                            return .timerCancelled  // the operation finished first, or the caller was cancelled
+            // and task-executor preference, and the group outlives neither. A discarding group keeps
+            // no results (the operation leaves its own in `timed`), which costs less than `next()`;
+            // a child that finishes first cancels the other by throwing.
+            do {
+                try await withThrowingDiscardingTaskGroup { group in
+                    // An immediate child starts on this thread, so an operation that finishes without
+                    // suspending costs no hop and needs no timer.
+                    if isolation == nil {
+                        group.addImmediateTask { try await timed.run() }
+                    } else {
+                        group.addImmediateTask {
+                            _ = isolation  // runs on the caller's actor
+                            try await timed.run()
                         }
-                        return .timerFired
+                    }
+                    if timed.callerReturned() {
+                        group.addTask {
+                            do {
+                                try await clock.sleep(until: deadline, tolerance: nil)
+                            } catch {
+                                return  // the operation finished first, or the caller was cancelled
+                            }
+                            timed.expired = true
+                            throw TimedOperation<Result>.childFinished  // cancels the operation
+                        }
                     }
                 }
-                let first = await group.next()
-                group.cancelAll()  // the timer if the operation finished; the operation if the time is up
-                return first == .timerFired
+            } catch {
+                // Only `childFinished`, thrown to cancel the other child.
             }
-            switch outcome.result {
+            // Both children have finished: take the outcome, and drop the operation before
+            // `withoutActuallyEscaping` checks that it did not escape.
+            switch timed.takeResult() {
             case .success(let value):
                 return value
             case .failure(let error):
-                guard expired else { throw error }
+                guard timed.expired else { throw error }
                 observer?.observe(.timedOut(strategy: name, after: duration))
                 throw TimeoutError(timeout: duration)
-            case nil:
-                throw CancellationError()
             }
         }
     }
 }
 
-/// What a child of ``Timeout``'s task group reports.
-private enum ChildOutcome: Sendable {
-    case operationFinished, timerFired, timerCancelled
+/// The operation a ``Timeout`` runs in a child task, and where that task leaves its outcome for the
+/// caller, which reads it after the task group has waited for the task.
+// Safe to share with the child tasks: the operation child writes `result` and the timer `expired`
+// before they finish, and the caller reads both only after the task group has waited for them;
+// `operation` is called by the operation child only; `state` is atomic.
+@usableFromInline
+final class TimedOperation<Value>: @unchecked Sendable {
+    @usableFromInline
+    typealias Operation = nonisolated(nonsending) () async throws -> Value
+
+    /// Thrown by a child that finishes first, so that the group cancels the other.
+    @usableFromInline
+    static var childFinished: any Error { TimeoutChildFinished.instance }
+
+    // Unchecked exclusivity: the fields are never accessed concurrently (see above), and the
+    // dynamic checks cost a tenth of a non-suspending call.
+    @usableFromInline @exclusivity(unchecked)
+    var operation: Operation?
+    /// The operation's outcome; a `CancellationError` until it has one. Not optional, so that
+    /// destroying the box (whose deinit is not specialised) looks up one generic type's metadata,
+    /// not two.
+    @usableFromInline @exclusivity(unchecked)
+    var result: Result<Value, any Error> = .failure(TimeoutChildFinished.cancellation)
+    /// Whether the time ran out (set by the timer).
+    @usableFromInline @exclusivity(unchecked)
+    var expired = false
+    /// ``running``, then ``finished`` (the operation, first) or ``callerReturned`` (the caller, back
+    /// from starting the operation, which has suspended), then the other.
+    @usableFromInline
+    let state = Atomic<UInt8>(running)
+
+    @usableFromInline static var running: UInt8 { 0 }
+    @usableFromInline static var callerReturned: UInt8 { 1 }
+    @usableFromInline static var finished: UInt8 { 2 }
+
+    @inlinable
+    init(_ operation: @escaping Operation) {
+        self.operation = operation
+    }
+
+    /// Runs the operation, in the isolation of the task's closure, and records its outcome; throws to
+    /// cancel the timer when the caller may have started one.
+    @inlinable
+    nonisolated(nonsending) func run() async throws {
+        if let operation {
+            do {
+                result = .success(try await operation())
+            } catch {
+                result = .failure(error)
+            }
+        }
+        if state.exchange(Self.finished, ordering: .acquiringAndReleasing) == Self.callerReturned {
+            throw Self.childFinished
+        }
+    }
+
+    /// Called by the caller once the operation's task has started: whether the operation is still
+    /// running (it has suspended), so that a timer is needed.
+    @inlinable
+    func callerReturned() -> Bool {
+        state.exchange(Self.callerReturned, ordering: .acquiringAndReleasing) == Self.running
+    }
+
+    /// The outcome, once the tasks have finished; drops the operation.
+    @inlinable
+    func takeResult() -> Result<Value, any Error> {
+        operation = nil
+        return result
+    }
+}
+
+/// What a child of a ``Timeout``'s task group throws when it finishes first, so that the group
+/// cancels the other; never seen outside.
+@usableFromInline
+struct TimeoutChildFinished: Error {
+    /// Boxed once, so that throwing it allocates nothing.
+    @usableFromInline
+    static let instance: any Error = TimeoutChildFinished()
+
+    /// A `CancellationError`, boxed once: the outcome of an operation that never ran.
+    @usableFromInline
+    static let cancellation: any Error = CancellationError()
 }
 
 extension Timeout where ClockType == ContinuousClock {
@@ -154,11 +239,4 @@ extension Timeout where ClockType == ContinuousClock {
     public init(_ timeout: Duration, name: String = "timeout", observer: (any ResilienceObserver)? = nil) {
         self.init(timeout, name: name, clock: ContinuousClock(), observer: observer)
     }
-}
-
-/// Where the task running a timed operation leaves its outcome for the caller, which reads it only
-/// after that task has finished (``isFinished`` says so without waiting).
-private final class OutcomeBox<Value> {
-    var result: Result<Value, any Error>?
-    let isFinished = Atomic(false)
 }
