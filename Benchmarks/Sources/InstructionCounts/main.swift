@@ -69,6 +69,20 @@ func literal<T>(_ make: () throws -> T) -> T {
 
 typealias Scenario = @Sendable (_ iterations: Int) async throws -> Void
 
+/// The direct call in a function of its own, the baseline of the `-called` scenarios.
+@inline(never)
+func callDirectly(_ index: Int) async throws -> Int {
+    try await succeed(index)
+}
+
+/// One call through `strategy` in a function of its own, as an application makes it: the
+/// scenarios' loops would otherwise let the optimiser hoist per-call work (the strategy's
+/// temporaries of resilient types, allocated on the task) out of the loop.
+@inline(never)
+func callOnce(_ strategy: some ResilienceStrategy, _ index: Int) async throws -> Int {
+    try await strategy.execute { try await succeed(index) }
+}
+
 let zeroDelay = literal {
     try RetryPolicy(maxAttempts: 3, backoff: .constant(.zero), jitter: .none, retryableCategories: [.timeout])
 }
@@ -84,6 +98,12 @@ let scenarios: [(name: String, run: Scenario)] = [
         "direct",
         { iterations in
             for index in 0..<iterations { blackHole(try await succeed(index)) }
+        }
+    ),
+    (
+        "direct-called",
+        { iterations in
+            for index in 0..<iterations { blackHole(try await callDirectly(index)) }
         }
     ),
     (
@@ -134,6 +154,13 @@ let scenarios: [(name: String, run: Scenario)] = [
         }
     ),
     (
+        "retry-reused-success-called",
+        { iterations in
+            let strategy = Retry(.default)
+            for index in 0..<iterations { blackHole(try await callOnce(strategy, index)) }
+        }
+    ),
+    (
         "breaker-closed-success",
         { iterations in
             let breaker = CircuitBreaker(name: "closed")
@@ -155,6 +182,13 @@ let scenarios: [(name: String, run: Scenario)] = [
         }
     ),
     (
+        "breaker-closed-success-called",
+        { iterations in
+            let breaker = CircuitBreaker(name: "closed")
+            for index in 0..<iterations { blackHole(try await callOnce(breaker, index)) }
+        }
+    ),
+    (
         "retry-breaker-by-hand",
         { iterations in
             let strategy = Retry(.default)
@@ -173,6 +207,17 @@ let scenarios: [(name: String, run: Scenario)] = [
                 breaker
             }
             for index in 0..<iterations { blackHole(try await pipeline.execute { try await succeed(index) }) }
+        }
+    ),
+    (
+        "pipeline-retry-breaker-called",
+        { iterations in
+            let breaker = CircuitBreaker(name: "breaker")
+            let pipeline = ResiliencePipeline(name: "retry+breaker") {
+                Retry(.default)
+                breaker
+            }
+            for index in 0..<iterations { blackHole(try await callOnce(pipeline, index)) }
         }
     ),
     (
