@@ -302,6 +302,9 @@ where ClockType.Duration == Duration {
             RetryStateMachine.reportCancellation(afterAttempt: attempt, lastError: lastError, name: name, observer: observer)
             throw error
         }
+        // A clock whose sleep returns despite a cancellation still ends the retries: the strategies
+        // inside the retry rely on this check (see `EntryCancellationChecking`).
+        try RetryStateMachine.checkCancellation(afterAttempt: attempt, lastError: lastError, name: name, observer: observer)
     }
 }
 
