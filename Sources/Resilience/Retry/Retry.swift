@@ -55,6 +55,10 @@ where ClockType.Duration == Duration {
     /// Computes the delay before each retry instead of the policy's schedule and jitter, or returns
     /// `nil` to keep the schedule's; `nil` for the schedule always.
     public var delay: RetryDelayGenerator?
+    /// Whether ``execute(_:)`` checks for cancellation before the first attempt: `false` only inside a
+    /// pipeline, behind a strategy that has just checked (see ``EntryCancellationChecking``).
+    @usableFromInline
+    var checksCancellation = true
 
     /// Creates a retry strategy.
     ///
@@ -157,7 +161,7 @@ where ClockType.Duration == Duration {
         try await Self.run(
             operation, policy: policy, name: name, clock: clock, classifier: classifier, random: random,
             budget: budget, observer: observer, retryIf: retryIf, delay: delay,
-            ignoringCategories: ignoringCategories, classifyResult: classifyResult
+            ignoringCategories: ignoringCategories, classifyResult: classifyResult, checkingCancellation: checksCancellation
         )
     }
 
@@ -178,9 +182,10 @@ where ClockType.Duration == Duration {
         retryIf: RetryPredicate?,
         delay generator: RetryDelayGenerator?,
         ignoringCategories: Bool,
-        classifyResult: (Result) -> ErrorClassification?
+        classifyResult: (Result) -> ErrorClassification?,
+        checkingCancellation: Bool = true
     ) async throws -> Result {
-        try Task.checkCancellation()
+        if checkingCancellation { try Task.checkCancellation() }
         guard policy.maxElapsedTime == nil else {
             return try await runWithinTimeBudget(
                 operation, policy: policy, name: name, clock: clock, classifier: classifier, random: random,
@@ -195,7 +200,7 @@ where ClockType.Duration == Duration {
         )
     }
 
-    /// ``run(_:policy:name:clock:classifier:random:budget:observer:retryIf:delay:ignoringCategories:classifyResult:)``
+    /// ``run(_:policy:name:clock:classifier:random:budget:observer:retryIf:delay:ignoringCategories:classifyResult:checkingCancellation:)``
     /// for a policy with a time budget, which keeps the start instant.
     ///
     /// Not inlined: an instant (of a resilient type, as `ContinuousClock.Instant` is) kept in the

@@ -37,6 +37,10 @@ public struct Timeout<ClockType: Clock>: ResilienceStrategy, ObservedStrategy wh
     public var clock: ClockType
     /// Receives a ``ResilienceEvent/Kind/timedOut(after:)`` event for every expiry, or `nil`.
     public var observer: (any ResilienceObserver)?
+    /// Whether ``execute(_:)`` checks for cancellation first: `false` only inside a pipeline, behind a
+    /// strategy that has just checked (see ``EntryCancellationChecking``).
+    @usableFromInline
+    var checksCancellation = true
 
     /// Creates a time limit.
     ///
@@ -94,7 +98,7 @@ public struct Timeout<ClockType: Clock>: ResilienceStrategy, ObservedStrategy wh
         _ operation: nonisolated(nonsending) () async throws -> Result,
         isolation: isolated (any Actor)? = #isolation
     ) async throws -> Result {
-        try Task.checkCancellation()
+        if checksCancellation { try Task.checkCancellation() }
         let duration = min(max(duration, .zero), .saturatedMaximum)
         let deadline = clock.now.advanced(by: duration)
         let clock = self.clock
