@@ -233,7 +233,11 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
     }
 
     /// The time since ``origin`` on the breaker's clock.
-    @inlinable
+    ///
+    /// Not inlined (but specialised): inlined into the asynchronous `execute`, its temporary instant
+    /// (of a resilient type, as `ContinuousClock.Instant` is) is allocated on the task at every
+    /// call, whether the time is read or not; here it is on the stack.
+    @inlinable @inline(never)
     func elapsed() -> Duration {
         origin.duration(to: clock.now)
     }
