@@ -137,70 +137,105 @@ public struct Timeout<ClockType: Clock>: ResilienceStrategy, ObservedStrategy wh
             }
             // Both children have finished: take the outcome, and drop the operation before
             // `withoutActuallyEscaping` checks that it did not escape.
+            let expired = timed.expired
             switch timed.takeResult() {
             case .success(let value):
                 return value
             case .failure(let error):
-                guard timed.expired else { throw error }
+                guard expired else { throw error }
                 observer?.observe(.timedOut(strategy: name, after: duration))
                 throw TimeoutError(timeout: duration)
+            case nil:
+                throw CancellationError()
             }
         }
     }
 }
 
 /// The operation a ``Timeout`` runs in a child task, and where that task leaves its outcome for the
-/// caller, which reads it after the task group has waited for the task.
+/// caller, which reads it after the task group has waited for the task: a handle to one object,
+/// which the child's closure captures alone.
+///
+/// The object is a `ManagedBuffer` whose one element holds the state: a class of our own would be
+/// generic, and its deinit, never specialised, looked up `Result`'s generic metadata on every call
+/// (about 330 instructions); the buffer's deinit destroys only its trivial header, and the caller,
+/// specialised, takes the element out.
 // Safe to share with the child tasks: the operation child writes `result` and the timer `expired`
 // before they finish, and the caller reads both only after the task group has waited for them;
 // `operation` is called by the operation child only; `state` is atomic.
 @usableFromInline
-final class TimedOperation<Value>: @unchecked Sendable {
+struct TimedOperation<Value>: @unchecked Sendable {
     @usableFromInline
     typealias Operation = nonisolated(nonsending) () async throws -> Value
+
+    /// The state shared by the caller and the children.
+    @usableFromInline
+    struct State: ~Copyable {
+        /// ``running``, then ``finished`` (the operation, first) or ``callerReturned`` (the caller,
+        /// back from starting the operation, which has suspended), then the other.
+        @usableFromInline
+        let progress: Atomic<UInt8>
+        @usableFromInline
+        var operation: Operation?
+        /// The operation's outcome; `nil` until it has one.
+        @usableFromInline
+        var result: Result<Value, any Error>?
+        /// Whether the time ran out (set by the timer).
+        @usableFromInline
+        var expired: Bool
+
+        @inlinable
+        init(_ operation: @escaping Operation) {
+            progress = Atomic(TimedOperation.running)
+            self.operation = operation
+            result = nil
+            expired = false
+        }
+    }
 
     /// Thrown by a child that finishes first, so that the group cancels the other.
     @usableFromInline
     static var childFinished: any Error { TimeoutChildFinished.instance }
 
-    // Unchecked exclusivity: the fields are never accessed concurrently (see above), and the
-    // dynamic checks cost a tenth of a non-suspending call.
-    @usableFromInline @exclusivity(unchecked)
-    var operation: Operation?
-    /// The operation's outcome; a `CancellationError` until it has one. Not optional, so that
-    /// destroying the box (whose deinit is not specialised) looks up one generic type's metadata,
-    /// not two.
-    @usableFromInline @exclusivity(unchecked)
-    var result: Result<Value, any Error> = .failure(TimeoutChildFinished.cancellation)
-    /// Whether the time ran out (set by the timer).
-    @usableFromInline @exclusivity(unchecked)
-    var expired = false
-    /// ``running``, then ``finished`` (the operation, first) or ``callerReturned`` (the caller, back
-    /// from starting the operation, which has suspended), then the other.
-    @usableFromInline
-    let state = Atomic<UInt8>(running)
-
     @usableFromInline static var running: UInt8 { 0 }
     @usableFromInline static var callerReturned: UInt8 { 1 }
     @usableFromInline static var finished: UInt8 { 2 }
 
+    @usableFromInline
+    let buffer: ManagedBuffer<Void, State>
+
     @inlinable
     init(_ operation: @escaping Operation) {
-        self.operation = operation
+        buffer = ManagedBuffer<Void, State>.create(minimumCapacity: 1) { _ in }
+        buffer.withUnsafeMutablePointerToElements { $0.initialize(to: State(operation)) }
+    }
+
+    /// The state, which lives as long as ``buffer``.
+    @inlinable
+    var state: UnsafeMutablePointer<State> {
+        buffer.withUnsafeMutablePointerToElements { $0 }
+    }
+
+    /// Whether the time ran out.
+    @inlinable
+    var expired: Bool {
+        get { state.pointee.expired }
+        nonmutating set { state.pointee.expired = newValue }
     }
 
     /// Runs the operation, in the isolation of the task's closure, and records its outcome; throws to
     /// cancel the timer when the caller may have started one.
     @inlinable
     nonisolated(nonsending) func run() async throws {
-        if let operation {
+        let state = self.state
+        if let operation = state.pointee.operation {
             do {
-                result = .success(try await operation())
+                state.pointee.result = .success(try await operation())
             } catch {
-                result = .failure(error)
+                state.pointee.result = .failure(error)
             }
         }
-        if state.exchange(Self.finished, ordering: .acquiringAndReleasing) == Self.callerReturned {
+        if state.pointee.progress.exchange(Self.finished, ordering: .acquiringAndReleasing) == Self.callerReturned {
             throw Self.childFinished
         }
     }
@@ -209,13 +244,16 @@ final class TimedOperation<Value>: @unchecked Sendable {
     /// running (it has suspended), so that a timer is needed.
     @inlinable
     func callerReturned() -> Bool {
-        state.exchange(Self.callerReturned, ordering: .acquiringAndReleasing) == Self.running
+        state.pointee.progress.exchange(Self.callerReturned, ordering: .acquiringAndReleasing) == Self.running
     }
 
-    /// The outcome, once the tasks have finished; drops the operation.
+    /// The outcome, once the tasks have finished; destroys the state (the operation with it). Call
+    /// exactly once.
     @inlinable
-    func takeResult() -> Result<Value, any Error> {
-        operation = nil
+    func takeResult() -> Result<Value, any Error>? {
+        let state = self.state
+        let result = state.pointee.result
+        state.deinitialize(count: 1)
         return result
     }
 }
@@ -227,10 +265,6 @@ struct TimeoutChildFinished: Error {
     /// Boxed once, so that throwing it allocates nothing.
     @usableFromInline
     static let instance: any Error = TimeoutChildFinished()
-
-    /// A `CancellationError`, boxed once: the outcome of an operation that never ran.
-    @usableFromInline
-    static let cancellation: any Error = CancellationError()
 }
 
 extension Timeout where ClockType == ContinuousClock {
