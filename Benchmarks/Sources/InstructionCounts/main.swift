@@ -260,6 +260,13 @@ let scenarios: [(name: String, run: Scenario)] = [
         }
     ),
     (
+        "timeout-non-suspending-called",
+        { iterations in
+            let timeout = Timeout(.seconds(30))
+            for index in 0..<iterations { blackHole(try await callOnce(timeout, index)) }
+        }
+    ),
+    (
         "timeout-non-suspending",
         { iterations in
             let timeout = Timeout(.seconds(30))

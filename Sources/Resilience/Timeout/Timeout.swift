@@ -112,13 +112,9 @@ public struct Timeout<ClockType: Clock>: ResilienceStrategy, ObservedStrategy wh
                 try await withThrowingDiscardingTaskGroup { group in
                     // An immediate child starts on this thread, so an operation that finishes without
                     // suspending costs no hop and needs no timer.
-                    if isolation == nil {
-                        group.addImmediateTask { try await timed.run() }
-                    } else {
-                        group.addImmediateTask {
-                            _ = isolation  // runs on the caller's actor
-                            try await timed.run()
-                        }
+                    group.addImmediateTask {
+                        _ = isolation  // runs on the caller's actor
+                        try await timed.run()
                     }
                     if timed.callerReturned() {
                         group.addTask {
@@ -153,8 +149,7 @@ public struct Timeout<ClockType: Clock>: ResilienceStrategy, ObservedStrategy wh
 }
 
 /// The operation a ``Timeout`` runs in a child task, and where that task leaves its outcome for the
-/// caller, which reads it after the task group has waited for the task: a handle to one object,
-/// which the child's closure captures alone.
+/// caller, which reads it after the task group has waited for the task: a handle to one object.
 ///
 /// The object is a `ManagedBuffer` whose one element holds the state: a class of our own would be
 /// generic, and its deinit, never specialised, looked up `Result`'s generic metadata on every call
