@@ -103,7 +103,7 @@ public struct Timeout<ClockType: Clock>: ResilienceStrategy, ObservedStrategy wh
         let deadline = clock.now.advanced(by: duration)
         let clock = self.clock
         return try await withoutActuallyEscaping(operation) { operation in
-            let timed = TimedOperation(operation)
+            let timed = TimedOperation<Result>()
             // Structured children: both inherit the caller's cancellation, priority, task-local values
             // and task-executor preference, and the group outlives neither. A discarding group keeps
             // no results (the operation leaves its own in `timed`), which costs less than `next()`;
@@ -114,7 +114,7 @@ public struct Timeout<ClockType: Clock>: ResilienceStrategy, ObservedStrategy wh
                     // suspending costs no hop and needs no timer.
                     group.addImmediateTask {
                         _ = isolation  // runs on the caller's actor
-                        try await timed.run()
+                        try await timed.run(operation)
                     }
                     if timed.callerReturned() {
                         group.addTask {
@@ -131,8 +131,8 @@ public struct Timeout<ClockType: Clock>: ResilienceStrategy, ObservedStrategy wh
             } catch {
                 // Only `childFinished`, thrown to cancel the other child.
             }
-            // Both children have finished: take the outcome, and drop the operation before
-            // `withoutActuallyEscaping` checks that it did not escape.
+            // Both children have finished (and released the operation, which did not escape): take
+            // the outcome.
             let expired = timed.expired
             switch timed.takeResult() {
             case .success(let value):
@@ -157,7 +157,7 @@ public struct Timeout<ClockType: Clock>: ResilienceStrategy, ObservedStrategy wh
 /// specialised, takes the element out.
 // Safe to share with the child tasks: the operation child writes `result` and the timer `expired`
 // before they finish, and the caller reads both only after the task group has waited for them;
-// `operation` is called by the operation child only; `state` is atomic.
+// `progress` is atomic.
 @usableFromInline
 struct TimedOperation<Value>: @unchecked Sendable {
     @usableFromInline
@@ -170,8 +170,6 @@ struct TimedOperation<Value>: @unchecked Sendable {
         /// back from starting the operation, which has suspended), then the other.
         @usableFromInline
         let progress: Atomic<UInt8>
-        @usableFromInline
-        var operation: Operation?
         /// The operation's outcome; `nil` until it has one.
         @usableFromInline
         var result: Result<Value, any Error>?
@@ -180,9 +178,8 @@ struct TimedOperation<Value>: @unchecked Sendable {
         var expired: Bool
 
         @inlinable
-        init(_ operation: @escaping Operation) {
+        init() {
             progress = Atomic(TimedOperation.running)
-            self.operation = operation
             result = nil
             expired = false
         }
@@ -200,9 +197,9 @@ struct TimedOperation<Value>: @unchecked Sendable {
     let buffer: ManagedBuffer<Void, State>
 
     @inlinable
-    init(_ operation: @escaping Operation) {
+    init() {
         buffer = ManagedBuffer<Void, State>.create(minimumCapacity: 1) { _ in }
-        buffer.withUnsafeMutablePointerToElements { $0.initialize(to: State(operation)) }
+        buffer.withUnsafeMutablePointerToElements { $0.initialize(to: State()) }
     }
 
     /// The state, which lives as long as ``buffer``.
@@ -218,17 +215,15 @@ struct TimedOperation<Value>: @unchecked Sendable {
         nonmutating set { state.pointee.expired = newValue }
     }
 
-    /// Runs the operation, in the isolation of the task's closure, and records its outcome; throws to
+    /// Runs `operation`, in the isolation of the task's closure, and records its outcome; throws to
     /// cancel the timer when the caller may have started one.
     @inlinable
-    nonisolated(nonsending) func run() async throws {
+    nonisolated(nonsending) func run(_ operation: Operation) async throws {
         let state = self.state
-        if let operation = state.pointee.operation {
-            do {
-                state.pointee.result = .success(try await operation())
-            } catch {
-                state.pointee.result = .failure(error)
-            }
+        do {
+            state.pointee.result = .success(try await operation())
+        } catch {
+            state.pointee.result = .failure(error)
         }
         if state.pointee.progress.exchange(Self.finished, ordering: .acquiringAndReleasing) == Self.callerReturned {
             throw Self.childFinished
@@ -242,8 +237,7 @@ struct TimedOperation<Value>: @unchecked Sendable {
         state.pointee.progress.exchange(Self.callerReturned, ordering: .acquiringAndReleasing) == Self.running
     }
 
-    /// The outcome, once the tasks have finished; destroys the state (the operation with it). Call
-    /// exactly once.
+    /// The outcome, once the tasks have finished; destroys the state. Call exactly once.
     @inlinable
     func takeResult() -> Result<Value, any Error>? {
         let state = self.state
