@@ -21,8 +21,8 @@ public struct Backoff: Hashable, Sendable {
     }
 
     // Plain values (and one optional reference for custom lists) rather than an enum with an array
-    // payload, so that copying a schedule is a plain copy: no value witnesses, no reference counting
-    // but for a custom list. (A policy keeps its schedules in one shared box: see `RetryPolicy.storage`.)
+    // payload, so that copying a schedule, as every `retry(.default) { … }` call copies its policy,
+    // is a plain copy: no value witnesses, no reference counting but for a custom list.
     @usableFromInline let shape: Shape
     /// The constant delay, or the first delay of a linear or exponential schedule.
     @usableFromInline let initial: Duration

@@ -35,38 +35,26 @@
 public struct RetryPolicy: Hashable, Sendable {
     /// The most calls of the operation, counting the first: `3` means one call and up to two retries
     /// (the guide's `max_retries`). At least 1.
-    public var maxAttempts: Int {
-        @inlinable get { storage.fields.maxAttempts }
-        set { update { $0.maxAttempts = newValue } }
-    }
+    public var maxAttempts: Int
 
     /// The schedule of delays between attempts, used for every category without its own entry in
     /// ``backoffByCategory``.
-    public var backoff: Backoff {
-        @inlinable get { storage.fields.backoff }
-        set { update { $0.backoff = newValue } }
-    }
+    public var backoff: Backoff
 
     /// The randomisation applied to every delay.
-    public var jitter: Jitter {
-        @inlinable get { storage.fields.jitter }
-        set { update { $0.jitter = newValue } }
-    }
+    public var jitter: Jitter
 
     /// The budget for the whole call, measured from the start of the first attempt, or `nil` for none.
     ///
     /// A retry loop never starts a wait that would end past it: when the next delay would cross the
     /// budget, it stops and rethrows the last error at once instead of sleeping. Must be positive.
-    public var maxElapsedTime: Duration? {
-        @inlinable get { storage.fields.maxElapsedTime }
-        set { update { $0.maxElapsedTime = newValue } }
-    }
+    public var maxElapsedTime: Duration?
 
     /// The categories of failure that are retried; all others are rethrown at once.
     /// ``ErrorCategory/cancellation`` may not be included: cancelled work is never retried.
     public var retryableCategories: Set<ErrorCategory> {
         get { Set(ErrorCategory.allCases.filter { retryableMask & $0.bit != 0 }) }
-        set { update { $0.retryableMask = newValue.reduce(0) { $0 | $1.bit } } }
+        set { retryableMask = newValue.reduce(0) { $0 | $1.bit } }
     }
 
     /// Schedules for particular categories, replacing ``backoff`` for failures of that category, such as
@@ -76,51 +64,16 @@ public struct RetryPolicy: Hashable, Sendable {
     /// limit waits the rate-limit schedule's third delay.
     public var backoffByCategory: [ErrorCategory: Backoff] {
         get { categorySchedules?.schedules ?? [:] }
-        set { update { $0.categorySchedules = newValue.isEmpty ? nil : CategorySchedules(newValue) } }
+        set { categorySchedules = newValue.isEmpty ? nil : CategorySchedules(newValue) }
     }
 
-    /// The categories as a bit set.
+    // Storage chosen so that copying a policy (as every `retry(.default) { … }` call does) costs no
+    // reference counting: the categories as a bit set, the per-category schedules in an optional box
+    // that is `nil` when there are none.
     @usableFromInline
-    var retryableMask: UInt16 { storage.fields.retryableMask }
-    /// The per-category schedules, `nil` when there are none.
+    var retryableMask: UInt16
     @usableFromInline
-    var categorySchedules: CategorySchedules? { storage.fields.categorySchedules }
-
-    /// Every field, behind one immutable reference: copying a policy (as every
-    /// `retry(.default) { … }` call copies its preset out of a global) is one reference count, where
-    /// a copy of the fields themselves (about 170 bytes, two optional references) went through the
-    /// type's value witnesses, and destroying it too. Setting a field makes a new box.
-    @usableFromInline
-    var storage: Storage
-
-    /// A policy's fields.
-    @usableFromInline
-    struct Fields: Sendable {
-        @usableFromInline var maxAttempts: Int
-        @usableFromInline var backoff: Backoff
-        @usableFromInline var jitter: Jitter
-        @usableFromInline var maxElapsedTime: Duration?
-        @usableFromInline var retryableMask: UInt16
-        @usableFromInline var categorySchedules: CategorySchedules?
-    }
-
-    /// The box of a policy's fields, never changed once made.
-    @usableFromInline
-    final class Storage: Sendable {
-        @usableFromInline
-        let fields: Fields
-
-        init(_ fields: Fields) {
-            self.fields = fields
-        }
-    }
-
-    /// Replaces the box with one holding the changed fields.
-    private mutating func update(_ change: (inout Fields) -> Void) {
-        var fields = storage.fields
-        change(&fields)
-        storage = Storage(fields)
-    }
+    var categorySchedules: CategorySchedules?
 
     /// Creates a validated policy.
     ///
@@ -161,16 +114,12 @@ public struct RetryPolicy: Hashable, Sendable {
         retryableCategories: Set<ErrorCategory>,
         backoffByCategory: [ErrorCategory: Backoff] = [:]
     ) {
-        storage = Storage(
-            Fields(
-                maxAttempts: maxAttempts,
-                backoff: backoff,
-                jitter: jitter,
-                maxElapsedTime: maxElapsedTime,
-                retryableMask: retryableCategories.reduce(0) { $0 | $1.bit },
-                categorySchedules: backoffByCategory.isEmpty ? nil : CategorySchedules(backoffByCategory)
-            )
-        )
+        self.maxAttempts = maxAttempts
+        self.backoff = backoff
+        self.jitter = jitter
+        self.maxElapsedTime = maxElapsedTime
+        self.retryableMask = retryableCategories.reduce(0) { $0 | $1.bit }
+        self.categorySchedules = backoffByCategory.isEmpty ? nil : CategorySchedules(backoffByCategory)
     }
 
     /// A copy with `changes` applied, then checked: the way to adjust a preset.
@@ -240,8 +189,7 @@ public struct RetryPolicy: Hashable, Sendable {
 
     /// Equal when every field is equal.
     public static func == (lhs: RetryPolicy, rhs: RetryPolicy) -> Bool {
-        if lhs.storage === rhs.storage { return true }
-        return lhs.maxAttempts == rhs.maxAttempts && lhs.backoff == rhs.backoff && lhs.jitter == rhs.jitter
+        lhs.maxAttempts == rhs.maxAttempts && lhs.backoff == rhs.backoff && lhs.jitter == rhs.jitter
             && lhs.maxElapsedTime == rhs.maxElapsedTime && lhs.retryableMask == rhs.retryableMask
             && lhs.backoffByCategory == rhs.backoffByCategory
     }

@@ -54,7 +54,7 @@ struct RetryStateMachine: Sendable {
             )
         }
         return decide(
-            after: classification, attempt: attempt, elapsed: elapsed, policy: policy, schedule: policy.storage.fields.backoff,
+            after: classification, attempt: attempt, elapsed: elapsed, policy: policy, schedule: policy.backoff,
             customDelay: customDelay, using: &generator
         )
     }
