@@ -17,7 +17,15 @@ let package = Package(
             ],
             path: "Benchmarks/ResilienceBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        // Instruction counts per call under callgrind (`callgrind.sh`): a synchronous `main`, as
+        // valgrind needs, and no benchmark framework. Outside `Benchmarks/`, so the benchmark plugin
+        // does not take it for a benchmark.
+        .executableTarget(
+            name: "InstructionCounts",
+            dependencies: [.product(name: "Resilience", package: "swift-resilience")],
+            path: "Sources/InstructionCounts"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -55,6 +55,33 @@ func pipelineBenchmarks() {
         }
     }
 
+    // Item 2 of issue 8: a pipeline kept in a property is erased; what does the erasure cost?
+    let erasedRetryAndBreaker = AnyResilienceStrategy(retryAndBreaker)
+    Benchmark("Pipeline: retry + circuit breaker, erased (AnyResilienceStrategy), first attempt succeeds") { benchmark in
+        for index in benchmark.scaledIterations {
+            blackHole(try await erasedRetryAndBreaker.execute { try await succeed(index) })
+        }
+    }
+
+    let fallbackRetryAndBreaker = ResiliencePipeline(name: "fallback+retry+breaker") {
+        Fallback(returning: -1)
+        Retry(.default)
+        breaker
+    }
+    Benchmark("Pipeline: fallback + retry + circuit breaker (typed), first attempt succeeds") { benchmark in
+        for index in benchmark.scaledIterations {
+            blackHole(try await fallbackRetryAndBreaker.execute { try await succeed(index) })
+        }
+    }
+
+    let erasedFallbackRetryAndBreaker = AnyTypedResilienceStrategy(fallbackRetryAndBreaker)
+    Benchmark("Pipeline: fallback + retry + circuit breaker, erased (AnyTypedResilienceStrategy), first attempt succeeds") {
+        benchmark in
+        for index in benchmark.scaledIterations {
+            blackHole(try await erasedFallbackRetryAndBreaker.execute { try await succeed(index) })
+        }
+    }
+
     Benchmark("Pipeline: timeout alone, operation succeeds") { benchmark in
         for index in benchmark.scaledIterations {
             blackHole(try await timeout.execute { try await succeed(index) })

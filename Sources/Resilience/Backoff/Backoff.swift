@@ -153,8 +153,9 @@ public struct Backoff: Hashable, Sendable {
     public func delay(forRetry retry: Int) -> Duration {
         switch shape {
         case .constant:
-            // The common zero delay costs no arithmetic.
-            return initial <= .zero ? .zero : min(initial, .saturatedMaximum)
+            // The common zero delay costs no arithmetic (`Duration`'s comparisons are calls into the
+            // standard library; its 128-bit `attoseconds` compare inline).
+            return initial.attoseconds <= 0 ? .zero : min(initial, .saturatedMaximum)
         case .linear, .exponential, .custom:
             return scheduledDelay(forRetry: retry)
         }

@@ -25,6 +25,10 @@ public struct Jitter: Hashable, Sendable {
         case none, full, equal, decorrelated
         case proportional(Double)
         case symmetric(Double)
+
+        var isDecorrelated: Bool {
+            if case .decorrelated = self { true } else { false }
+        }
     }
 
     @usableFromInline
@@ -76,6 +80,12 @@ public struct Jitter: Hashable, Sendable {
         backoff: Backoff,
         using generator: inout Generator
     ) -> Duration {
+        // A zero (or negative) delay stays zero under every jitter but decorrelated, which ignores
+        // it, unless the schedule has a floor: answer without the 128-bit arithmetic of
+        // `saturatingNanoseconds` (a zero-delay retry's failure path spent a tenth of its time there).
+        if delay.attoseconds <= 0, backoff.floor.attoseconds <= 0, !kind.isDecorrelated {
+            return .zero
+        }
         let nominal = max(delay.saturatingNanoseconds, 0)
         let cap = backoff.maxDelay?.saturatingNanoseconds ?? .max
         let jittered: Int64

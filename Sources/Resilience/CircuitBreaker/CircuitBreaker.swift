@@ -65,6 +65,10 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
     /// When the breaker was created: every time in its state is measured from it.
     @usableFromInline
     let origin: ClockType.Instant
+    /// Whether ``execute(_:)`` checks for cancellation first: `false` only for a pipeline's view of
+    /// the breaker behind a strategy that has just checked (see ``EntryCancellationChecking``).
+    @usableFromInline
+    let checksCancellation: Bool
 
     /// Creates a closed circuit breaker.
     ///
@@ -93,10 +97,15 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
         self.observer = observer
         self.storage = CircuitBreakerStorage(CircuitBreakerCore(configuration: configuration))
         self.origin = clock.now
+        self.checksCancellation = true
     }
 
     /// A view of `breaker` sharing its state, reporting to `observer`.
-    private init(sharing breaker: CircuitBreaker, observer: (any ResilienceObserver)?) {
+    private init(
+        sharing breaker: CircuitBreaker,
+        observer: (any ResilienceObserver)?,
+        checksCancellation: Bool = true
+    ) {
         name = breaker.name
         configuration = breaker.configuration
         hotPath = breaker.hotPath
@@ -106,6 +115,7 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
         self.observer = observer
         storage = breaker.storage
         origin = breaker.origin
+        self.checksCancellation = checksCancellation
     }
 
     // MARK: - Calls
@@ -142,7 +152,7 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
         _ operation: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
         // A caller cancelled before the call gets CancellationError; the operation never runs.
-        try Task.checkCancellation()
+        if checksCancellation { try Task.checkCancellation() }
         let permit = try admit()
         let value: Result
         do {
@@ -223,7 +233,11 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
     }
 
     /// The time since ``origin`` on the breaker's clock.
-    @inlinable
+    ///
+    /// Not inlined (but specialised): inlined into the asynchronous `execute`, its temporary instant
+    /// (of a resilient type, as `ContinuousClock.Instant` is) is allocated on the task at every
+    /// call, whether the time is read or not; here it is on the stack.
+    @inlinable @inline(never)
     func elapsed() -> Duration {
         origin.duration(to: clock.now)
     }
@@ -371,7 +385,17 @@ extension CircuitBreaker: ResilienceStrategy, ResultClassifyingStrategy {
     /// - Parameter context: The pipeline's name and observer.
     /// - Returns: The view.
     public func joining(_ context: PipelineContext) -> CircuitBreaker {
-        CircuitBreaker(sharing: self, observer: context.observer(combinedWith: observer))
+        CircuitBreaker(sharing: self, observer: context.observer(combinedWith: observer), checksCancellation: checksCancellation)
+    }
+}
+
+extension CircuitBreaker: EntryCancellationChecking {
+    var checksCancellationOnEntry: Bool { true }
+    var startsOperationRightAfterCheck: Bool { true }
+
+    /// A view sharing this breaker's state that does not check for cancellation itself.
+    func relyingOnEnclosingCancellationCheck() -> CircuitBreaker {
+        CircuitBreaker(sharing: self, observer: observer, checksCancellation: false)
     }
 }
 

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(FoundationEssentials)
 import struct FoundationEssentials.POSIXError
 #elseif canImport(Foundation)
@@ -30,16 +32,60 @@ struct ErrorTypeFacts: Sendable {
     /// The domain shared by every value of the type, or `nil` for a class, whose instances each say.
     let sharedDomain: ErrorDomain?
 
-    /// The facts of every type seen so far.
-    private static let cache = AnnotatedMutex<[ObjectIdentifier: ErrorTypeFacts]>([:])
+    /// The facts of every type seen so far, each in an entry that is never freed, so that
+    /// ``lastSeen`` can point at one without owning it.
+    private static let cache = AnnotatedMutex<[ObjectIdentifier: EntryAddress]>([:])
+
+    /// The entry of the type looked up last: a retry loop fails with the same type again and again,
+    /// and reading this costs one atomic load and a comparison where the dictionary costs a lock and
+    /// a hash (a profile of the zero-delay failure path put them at a sixth of it).
+    ///
+    /// Safe without the lock because entries are immutable once published (with a releasing store,
+    /// read with an acquiring load) and live as long as the process. Holds an ``EntryAddress``'s bit
+    /// pattern, 0 before the first lookup.
+    private static let lastSeen = Atomic<UInt>(0)
+
+    /// A type and its facts, as published to ``lastSeen``.
+    private struct Entry {
+        let type: ObjectIdentifier
+        let facts: ErrorTypeFacts
+    }
+
+    /// Where an ``Entry`` lives.
+    // Safe to share: an entry is immutable once initialised and never freed.
+    private struct EntryAddress: @unchecked Sendable {
+        let pointer: UnsafePointer<Entry>
+    }
 
     /// The facts of `error`'s dynamic type: from the cache, or worked out and cached.
     static func of(_ error: any Error) -> ErrorTypeFacts {
         let key = ObjectIdentifier(type(of: error))
-        if let known = cache.withLock({ $0[key] }) { return known }
-        let facts = ErrorTypeFacts(examining: error)
-        cache.withLock { $0[key] = facts }
-        return facts
+        if let last = UnsafePointer<Entry>(bitPattern: lastSeen.load(ordering: .acquiring)), last.pointee.type == key {
+            return last.pointee.facts
+        }
+        return lookUp(key, error)
+    }
+
+    /// The facts of `key`'s type from the dictionary, worked out and cached on its first error;
+    /// publishes its entry as the last seen.
+    private static func lookUp(_ key: ObjectIdentifier, _ error: any Error) -> ErrorTypeFacts {
+        let entry: EntryAddress
+        if let known = cache.withLock({ $0[key] }) {
+            entry = known
+        } else {
+            // Worked out outside the lock: the casts may take the runtime's own locks.
+            let facts = ErrorTypeFacts(examining: error)
+            entry = cache.withLock { entries in
+                if let raced = entries[key] { return raced }
+                let made = UnsafeMutablePointer<Entry>.allocate(capacity: 1)
+                made.initialize(to: Entry(type: key, facts: facts))
+                let published = EntryAddress(pointer: UnsafePointer(made))
+                entries[key] = published
+                return published
+            }
+        }
+        lastSeen.store(UInt(bitPattern: entry.pointer), ordering: .releasing)
+        return entry.pointer.pointee.facts
     }
 
     private init(examining error: any Error) {

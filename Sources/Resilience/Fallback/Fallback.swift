@@ -44,6 +44,10 @@ public struct Fallback<Value>: TypedResilienceStrategy, ObservedStrategy {
     /// The alternative.
     @usableFromInline
     let action: Action
+    /// Whether ``execute(_:)`` checks for cancellation first: `false` only inside a pipeline, behind a
+    /// strategy that has just checked (see ``EntryCancellationChecking``).
+    @usableFromInline
+    var checksCancellation = true
 
     /// Creates a fallback.
     ///
@@ -82,7 +86,7 @@ public struct Fallback<Value>: TypedResilienceStrategy, ObservedStrategy {
     nonisolated(nonsending) public func execute(
         _ operation: nonisolated(nonsending) () async throws -> Value
     ) async throws -> Value {
-        try Task.checkCancellation()
+        if checksCancellation { try Task.checkCancellation() }
         do {
             return try await operation()
         } catch {

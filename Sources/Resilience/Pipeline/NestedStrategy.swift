@@ -32,11 +32,18 @@ public struct NestedStrategy<Outer: ComposableStrategy, Inner: ComposableStrateg
         strategyDescriptions.joined(separator: " → ")
     }
 
-    /// Both strategies joining the pipeline.
+    /// Both strategies joining the pipeline. When `outer` is made of the library's strategies, which
+    /// check for cancellation and then start `inner` with nothing suspending in between, `inner`
+    /// relies on that check instead of making its own (see ``EntryCancellationChecking``).
     ///
     /// - Parameter context: The pipeline's name and observer.
     public func joining(_ context: PipelineContext) -> Self {
-        NestedStrategy(outer: outer.joining(context), inner: inner.joining(context))
+        let outer = outer.joining(context)
+        let inner = inner.joining(context)
+        return NestedStrategy(
+            outer: outer,
+            inner: Resilience.letsInnerRelyOnCheck(outer) ? Resilience.relyingOnEnclosingCancellationCheck(inner) : inner
+        )
     }
 }
 

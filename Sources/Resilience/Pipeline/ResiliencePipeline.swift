@@ -144,6 +144,15 @@ struct CallCompletion: Sendable {
     }
 }
 
+extension ResiliencePipeline: EntryCancellationChecking {
+    var checksCancellationOnEntry: Bool { Resilience.checksCancellationOnEntry(strategy) }
+    var startsOperationRightAfterCheck: Bool { Resilience.startsOperationRightAfterCheck(strategy) }
+
+    func relyingOnEnclosingCancellationCheck() -> Self {
+        ResiliencePipeline(name: name, joined: Resilience.relyingOnEnclosingCancellationCheck(strategy))
+    }
+}
+
 extension ResiliencePipeline: ResilienceStrategy where Strategy: ResilienceStrategy {
     /// Runs `operation` through every strategy, outer to inner.
     ///

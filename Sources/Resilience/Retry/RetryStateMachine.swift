@@ -46,8 +46,30 @@ struct RetryStateMachine: Sendable {
         if category == .cancellation { return .stop(.cancelled) }
         guard ignoringCategories || (retryable ?? policy.retries(category)) else { return .stop(.notRetryable) }
         guard attempt < policy.maxAttempts else { return .stop(.attemptsExhausted) }
+        // The schedule is borrowed from the policy, not copied out as `policy.backoff(for:)` would.
+        if let schedules = policy.categorySchedules, let schedule = schedules.schedules[category] {
+            return decide(
+                after: classification, attempt: attempt, elapsed: elapsed, policy: policy, schedule: schedule,
+                customDelay: customDelay, using: &generator
+            )
+        }
+        return decide(
+            after: classification, attempt: attempt, elapsed: elapsed, policy: policy, schedule: policy.backoff,
+            customDelay: customDelay, using: &generator
+        )
+    }
 
-        let schedule = policy.backoff(for: category)
+    /// ``decide(after:attempt:elapsed:policy:ignoringCategories:retryable:customDelay:using:)`` for a
+    /// retryable failure, with the schedule for its category.
+    private mutating func decide<Generator: RandomNumberGenerator>(
+        after classification: ErrorClassification,
+        attempt: Int,
+        elapsed: Duration?,
+        policy: RetryPolicy,
+        schedule: Backoff,
+        customDelay: ((Duration) -> Duration?)?,
+        using generator: inout Generator
+    ) -> Decision {
         var delay = policy.jitter.apply(
             to: schedule.delay(forRetry: attempt),
             previousDelay: previousDelay,
@@ -90,16 +112,13 @@ struct RetryStateMachine: Sendable {
         observer: (any ResilienceObserver)?,
         attemptDuration: Duration? = nil
     ) -> Decision {
-        if let observer {
-            let event: ResilienceEvent =
-                if let error {
-                    .attemptFailed(
-                        strategy: name, attempt: attempt, error: error, classification: classification, duration: attemptDuration
-                    )
-                } else {
-                    .resultRejected(strategy: name, attempt: attempt, classification: classification, duration: attemptDuration)
-                }
-            observer.observe(event)
+        // `observer != nil` first: `if let observer`, and `observer?.observe` too, copy the existential
+        // (through the runtime's value witnesses, a metadata lookup included) even when it is nil.
+        if observer != nil {
+            observer?.observe(
+                error.map { .attemptFailed(strategy: name, attempt: attempt, error: $0, classification: classification, duration: attemptDuration) }
+                    ?? .resultRejected(strategy: name, attempt: attempt, classification: classification, duration: attemptDuration)
+            )
         }
         var decision: Decision
         if Task.isCancelled {
@@ -133,17 +152,26 @@ struct RetryStateMachine: Sendable {
                 decision = .stop(.retryBudgetExhausted)
             }
         }
-        if let observer {
-            let event: ResilienceEvent =
-                switch decision {
-                case .retry(let delay):
-                    .retryScheduled(strategy: name, attempt: attempt, delay: delay, error: error, classification: classification)
-                case .stop(let reason):
-                    .retriesEnded(strategy: name, attempts: attempt, reason: reason, error: error)
-                }
-            observer.observe(event)
+        if observer != nil {
+            observer?.observe(Self.event(for: decision, attempt: attempt, error: error, classification: classification, name: name))
         }
         return decision
+    }
+
+    /// The event that reports `decision`.
+    private static func event(
+        for decision: Decision,
+        attempt: Int,
+        error: (any Error)?,
+        classification: ErrorClassification,
+        name: String
+    ) -> ResilienceEvent {
+        switch decision {
+        case .retry(let delay):
+            .retryScheduled(strategy: name, attempt: attempt, delay: delay, error: error, classification: classification)
+        case .stop(let reason):
+            .retriesEnded(strategy: name, attempts: attempt, reason: reason, error: error)
+        }
     }
 
     /// Throws `CancellationError` if the task is cancelled, ending the retries, instead of a wait of zero.

@@ -56,8 +56,11 @@ public struct RandomSource: Sendable {
 }
 
 /// A generator that several tasks may draw from at once.
+///
+/// Class-bound, so that copying a ``RandomSource`` (every failed attempt makes a generator of one) is
+/// a reference count rather than a copy through an existential's value witnesses.
 @usableFromInline
-protocol SharedRandomGenerator: Sendable {
+protocol SharedRandomGenerator: AnyObject, Sendable {
     func next() -> UInt64
 }
 
