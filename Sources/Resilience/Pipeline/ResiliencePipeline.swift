@@ -100,11 +100,11 @@ public struct ResiliencePipeline<Strategy: ComposableStrategy>: ComposableStrate
 /// What a pipeline with an observer does around each call: time it, and report how it ended.
 @usableFromInline
 struct CallCompletion: Sendable {
-    let pipeline: String
-    let observer: any ResilienceObserver
+    @usableFromInline let pipeline: String
+    @usableFromInline let observer: any ResilienceObserver
     /// The time since the pipeline was built, on its clock.
-    let elapsed: @Sendable () -> Duration
-    let classifier: ErrorClassifier
+    @usableFromInline let elapsed: @Sendable () -> Duration
+    @usableFromInline let classifier: ErrorClassifier
 
     init<ClockType: Clock>(pipeline: String, observer: any ResilienceObserver, clock: ClockType, classifier: ErrorClassifier)
     where ClockType.Duration == Duration {
@@ -127,8 +127,9 @@ struct CallCompletion: Sendable {
         return CallCompletion(pipeline: pipeline, observer: combined, elapsed: elapsed, classifier: classifier)
     }
 
-    /// Runs `call`, timing it and reporting its end.
-    @usableFromInline
+    /// Runs `call`, timing it and reporting its end. Inlinable, so that it is specialised for the
+    /// call's result type.
+    @inlinable
     nonisolated(nonsending) func measure<Result>(_ call: nonisolated(nonsending) () async throws -> Result) async throws -> Result {
         let start = elapsed()
         do {
@@ -149,7 +150,7 @@ extension ResiliencePipeline: EntryCancellationChecking {
     var startsOperationRightAfterCheck: Bool { Resilience.startsOperationRightAfterCheck(strategy) }
 
     func relyingOnEnclosingCancellationCheck() -> Self {
-        ResiliencePipeline(name: name, joined: Resilience.relyingOnEnclosingCancellationCheck(strategy))
+        ResiliencePipeline(name: name, joined: Resilience.relyingOnEnclosingCancellationCheck(strategy), completion: completion)
     }
 }
 
