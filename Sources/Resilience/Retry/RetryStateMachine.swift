@@ -116,7 +116,9 @@ struct RetryStateMachine: Sendable {
         // (through the runtime's value witnesses, a metadata lookup included) even when it is nil.
         if observer != nil {
             observer?.observe(
-                error.map { .attemptFailed(strategy: name, attempt: attempt, error: $0, classification: classification, duration: attemptDuration) }
+                error.map {
+                    .attemptFailed(strategy: name, attempt: attempt, error: $0, classification: classification, duration: attemptDuration)
+                }
                     ?? .resultRejected(strategy: name, attempt: attempt, classification: classification, duration: attemptDuration)
             )
         }
