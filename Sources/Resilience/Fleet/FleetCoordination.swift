@@ -62,7 +62,8 @@ public final class FleetCoordination: Sendable, CustomStringConvertible {
     /// The name of the breaker attached, which keys its rows in the shared store; `nil` when none is
     /// (or it is gone).
     public var breakerName: String? {
-        attached?.breakerName
+        guard let member = attached, member.isAlive else { return nil }
+        return member.breakerName
     }
 
     /// What the breaker tells the fleet now: its summary, and what it asks of the probe leases.
@@ -103,6 +104,7 @@ public final class FleetCoordination: Sendable, CustomStringConvertible {
 /// A breaker as its ``FleetCoordination`` sees it.
 protocol FleetMember: AnyObject, Sendable {
     var breakerName: String { get }
+    var isAlive: Bool { get }
     var isFollowingFleet: Bool { get }
     func fleetReport(instance: String, unixTime: Int64, fleet: FleetConfiguration) -> FleetBreakerReport?
     func followFleet(
@@ -141,6 +143,8 @@ final class CircuitBreakerFleetMember<ClockType: Clock>: FleetMember where Clock
         self.observer = observer
         self.breakerName = name
     }
+
+    var isAlive: Bool { storage != nil }
 
     private func elapsed() -> Duration {
         origin.duration(to: clock.now)
