@@ -52,7 +52,7 @@ package struct ContentionSimulation: Hashable, Sendable {
     package func run<Generator: RandomNumberGenerator>(using generator: inout Generator) -> ContentionResult {
         guard clients > 0 else { return ContentionResult(writeCalls: 0, completionTime: .zero) }
         var network = LatencySampler(latency)
-        var queue = EventQueue(capacity: clients)
+        var queue = EventQueue<ContentionEvent>(capacity: clients)
         var versionRead = [Int](repeating: 0, count: clients)
         var failures = [Int](repeating: 0, count: clients)
         var previousDelay = [Duration?](repeating: nil, count: clients)
@@ -64,8 +64,8 @@ package struct ContentionSimulation: Hashable, Sendable {
             queue.schedule(at: network.next(using: &generator), client: client, kind: .readArrives)
         }
         while let event = queue.next() {
-            let client = Int(event.client)
-            switch event.kind {
+            let client = Int(event.payload.client)
+            switch event.payload.kind {
             case .readArrives:
                 versionRead[client] = version
                 let reply = network.next(using: &generator)

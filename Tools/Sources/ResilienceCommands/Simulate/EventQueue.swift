@@ -1,28 +1,15 @@
-/// One message arriving at the server in ``ContentionSimulation``.
-struct ContentionEvent: Comparable {
-    /// What arrives.
-    enum Kind: UInt8 {
-        /// A client's read request: the server notes the version it returns.
-        case readArrives
-        /// A client's conditional write: it succeeds if the version is unchanged since the read.
-        case writeArrives
-    }
-
-    /// When it arrives, in nanoseconds from the start.
+/// One event waiting in an ``EventQueue``: when it happens, the order it was scheduled in, and what it is.
+struct QueuedEvent<Payload> {
+    /// When it happens, in nanoseconds from the start.
     var time: Int64
     /// The order in which events were scheduled: the tie-break between events at the same time.
     var sequence: UInt64
-    /// The client sending it.
-    var client: Int32
-    /// What arrives.
-    var kind: Kind
+    /// What happens.
+    var payload: Payload
 
-    static func < (lhs: ContentionEvent, rhs: ContentionEvent) -> Bool {
-        lhs.time != rhs.time ? lhs.time < rhs.time : lhs.sequence < rhs.sequence
-    }
-
-    static func == (lhs: ContentionEvent, rhs: ContentionEvent) -> Bool {
-        lhs.time == rhs.time && lhs.sequence == rhs.sequence
+    /// Whether `self` comes before `other`: earlier, or as early and scheduled first.
+    func precedes(_ other: QueuedEvent) -> Bool {
+        time != other.time ? time < other.time : sequence < other.sequence
     }
 }
 
@@ -30,8 +17,8 @@ struct ContentionEvent: Comparable {
 ///
 /// The tie-break makes a run a pure function of its random draws: two events at the same nanosecond
 /// are processed in the order they were scheduled, on every platform and every run.
-struct EventQueue {
-    private var heap: [ContentionEvent] = []
+struct EventQueue<Payload> {
+    private var heap: [QueuedEvent<Payload>] = []
     private var nextSequence: UInt64 = 0
 
     /// Creates an empty queue with room for `capacity` events.
@@ -42,21 +29,21 @@ struct EventQueue {
     /// The number of events waiting.
     var count: Int { heap.count }
 
-    /// Schedules an event. O(log n).
-    mutating func schedule(at time: Int64, client: Int, kind: ContentionEvent.Kind) {
-        heap.append(ContentionEvent(time: time, sequence: nextSequence, client: Int32(truncatingIfNeeded: client), kind: kind))
+    /// Schedules `payload` at `time`. O(log n).
+    mutating func schedule(at time: Int64, _ payload: Payload) {
+        heap.append(QueuedEvent(time: time, sequence: nextSequence, payload: payload))
         nextSequence += 1
         var child = heap.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
-            guard heap[child] < heap[parent] else { break }
+            guard heap[child].precedes(heap[parent]) else { break }
             heap.swapAt(child, parent)
             child = parent
         }
     }
 
     /// Removes and returns the earliest event, or `nil` when none is left. O(log n).
-    mutating func next() -> ContentionEvent? {
+    mutating func next() -> QueuedEvent<Payload>? {
         guard let last = heap.popLast() else { return nil }
         guard !heap.isEmpty else { return last }
         let first = heap[0]
@@ -67,11 +54,34 @@ struct EventQueue {
             let left = 2 * parent + 1
             guard left < count else { break }
             let right = left + 1
-            let smaller = right < count && heap[right] < heap[left] ? right : left
-            guard heap[smaller] < heap[parent] else { break }
+            let smaller = right < count && heap[right].precedes(heap[left]) ? right : left
+            guard heap[smaller].precedes(heap[parent]) else { break }
             heap.swapAt(smaller, parent)
             parent = smaller
         }
         return first
+    }
+}
+
+/// One message arriving at the server in ``ContentionSimulation``.
+struct ContentionEvent {
+    /// What arrives.
+    enum Kind: UInt8 {
+        /// A client's read request: the server notes the version it returns.
+        case readArrives
+        /// A client's conditional write: it succeeds if the version is unchanged since the read.
+        case writeArrives
+    }
+
+    /// The client sending it.
+    var client: Int32
+    /// What arrives.
+    var kind: Kind
+}
+
+extension EventQueue where Payload == ContentionEvent {
+    /// Schedules `client`'s message of `kind` at `time`.
+    mutating func schedule(at time: Int64, client: Int, kind: ContentionEvent.Kind) {
+        schedule(at: time, ContentionEvent(client: Int32(truncatingIfNeeded: client), kind: kind))
     }
 }
