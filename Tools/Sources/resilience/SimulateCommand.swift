@@ -3,10 +3,37 @@ import Foundation
 @_spi(ResilienceTools) import Resilience
 import ResilienceCommands
 
-/// `resilience simulate`: Brooker's contention experiment with the library's backoff and jitter.
+/// `resilience simulate`: experiments on virtual time with the library's own strategies; `contention`
+/// (the default) or `fleet`.
 struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
+        abstract: "Simulate on virtual time: clients contending for one row (backoff and jitter), or a fleet behind a failing downstream.",
+        subcommands: [SimulateContentionCommand.self, SimulateFleetCommand.self],
+        defaultSubcommand: SimulateContentionCommand.self
+    )
+
+    /// Writes `text` to `path`, if one is given.
+    static func write(_ text: String, to path: String?) throws {
+        guard let path else { return }
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Tells standard error how long the simulation took.
+    static func reportElapsed(since started: ContinuousClock.Instant) {
+        let elapsed = started.duration(to: .now)
+        FileHandle.standardError.write(Data("resilience: simulated in \(String(format: "%.2f", elapsed.inSeconds)) s\n".utf8))
+    }
+}
+
+/// `resilience simulate [contention]`: Brooker's contention experiment with the library's backoff and jitter.
+struct SimulateContentionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "contention",
         abstract: "Simulate clients contending for one row, to compare backoff and jitter strategies.",
         discussion: """
             Reproduces M. Brooker's experiment ("Exponential Backoff And Jitter", AWS Architecture Blog, \
@@ -28,21 +55,53 @@ struct SimulateCommand: AsyncParsableCommand {
         let sweep = try options.sweep()
         let started = ContinuousClock.now
         let results = await sweep.run(parallelism: options.parallelism)
-        let elapsed = started.duration(to: .now)
         print("Contention: network \(sweep.latency) per hop, \(sweep.runs) runs per cell, seed \(sweep.seed)\n")
         print(SimulationReport.table(results), terminator: "")
         fflush(nil)
-        try write(SimulationReport.csv(results), to: options.csvPath)
-        try write(SVGChart.render(results), to: options.svgPath)
-        FileHandle.standardError.write(Data("resilience: simulated in \(String(format: "%.2f", elapsed.inSeconds)) s\n".utf8))
+        try SimulateCommand.write(SimulationReport.csv(results), to: options.csvPath)
+        try SimulateCommand.write(SVGChart.render(results), to: options.svgPath)
+        SimulateCommand.reportElapsed(since: started)
     }
+}
 
-    private func write(_ text: String, to path: String?) throws {
-        guard let path else { return }
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        } catch {
-            throw ValidationError("cannot write \(path): \(error.localizedDescription)")
-        }
+/// `resilience simulate fleet`: a fleet of instances behind one downstream that goes down for a while.
+struct SimulateFleetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fleet",
+        abstract: "Simulate a fleet behind one downstream that goes down, to compare local, shared and no circuit breakers.",
+        discussion: """
+            I instances each get 2 requests a second (Poisson) and call one downstream, which fails \
+            every call for a minute from 30 s, then comes back. Each instance runs the library's \
+            circuit breaker (open after 5 failures in a row, for 10 s). Under a shared strategy each \
+            instance also syncs every second with a shared store (modelled in memory) through the \
+            library's fleet rules and probe leases: shared-rate opens the fleet at a pooled failure \
+            rate, shared-quorum when 3 instances are open on their own evidence. Prints the calls \
+            the downstream received during the outage, the probes during it and when it came back, \
+            and the time until every breaker is closed again.
+
+            Examples:
+              resilience simulate fleet
+              resilience simulate fleet --instances 10,100,1000 --runs 10 --csv fleet.csv --svg fleet.svg
+              resilience simulate fleet --instances 50 --rate 20 --break 5s --strategies local,shared-quorum
+            """
+    )
+
+    @OptionGroup var options: FleetOptions
+
+    func run() async throws {
+        let sweep = try options.sweep()
+        let started = ContinuousClock.now
+        let results = await sweep.run(parallelism: options.parallelism)
+        let scenario = sweep.scenario
+        print(
+            "Fleet: \(scenario.requestRate) requests/s per instance, outage at \(DurationArgument.format(scenario.outageStart)) "
+                + "for \(DurationArgument.format(scenario.outageDuration)), breakers \(scenario.breaker.description), "
+                + "sync every \(DurationArgument.format(scenario.fleet.syncInterval)), \(scenario.fleet.probeHolders) probe lease(s); "
+                + "\(sweep.runs) runs per cell, seed \(sweep.seed)\n")
+        print(FleetReport.table(results, outage: scenario.outageDuration), terminator: "")
+        fflush(nil)
+        try SimulateCommand.write(FleetReport.csv(results), to: options.csvPath)
+        try SimulateCommand.write(FleetChart.render(results, outage: scenario.outageDuration), to: options.svgPath)
+        SimulateCommand.reportElapsed(since: started)
     }
 }
