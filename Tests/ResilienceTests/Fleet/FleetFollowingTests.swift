@@ -32,12 +32,18 @@ struct FakeFleet {
         machines = Dictionary(uniqueKeysWithValues: instances.map { ($0, Machine(breaker)) })
     }
 
+    /// `instance`'s breaker; an instance not in the fleet yet joins it with a new one.
+    subscript(instance: String) -> Machine {
+        get { machines[instance] ?? Machine(breaker) }
+        set { machines[instance] = newValue }
+    }
+
     /// `instance` syncs at `seconds`: reports, and follows the view.
     @discardableResult
     mutating func sync(_ instance: String, at seconds: Double) -> FleetSyncResult {
-        let report = machines[instance]!.fleetReport(instance: instance, at: at(seconds), unixTime: unix(seconds), fleet: configuration)
+        let report = self[instance].fleetReport(instance: instance, at: at(seconds), unixTime: unix(seconds), fleet: configuration)
         let view = store.sync(report, at: seconds)
-        return machines[instance]!.followFleet(
+        return self[instance].followFleet(
             view, acknowledging: report, instance: instance, at: at(seconds), unixTime: unix(seconds), configuration: breaker,
             fleet: configuration)
     }
@@ -52,13 +58,15 @@ struct FakeFleet {
 
     /// A call on `instance` at `start`, its outcome recorded at `end`.
     @discardableResult
-    mutating func call(_ instance: String, _ outcome: CircuitBreakerOutcome, at start: Double, until end: Double? = nil)
+    mutating func call(
+        _ instance: String, _ outcome: CircuitBreakerOutcome, at start: Double, until end: Double? = nil
+    )
         -> (granted: Bool, transitions: [CircuitBreakerTransition])
     {
-        machines[instance]!.call(outcome, at: start, until: end, breaker)
+        self[instance].call(outcome, at: start, until: end, breaker)
     }
 
-    func state(_ instance: String) -> CircuitState { machines[instance]!.state }
+    func state(_ instance: String) -> CircuitState { self[instance].state }
 }
 
 @Suite("Breakers following a fleet")
@@ -100,7 +108,7 @@ struct FleetFollowingTests {
         #expect(c.decision.failingInstances == 2)
         #expect(c.decision.liveInstances == 3)
         #expect(fleet.call("c", .success, at: 1.5).granted == false)
-        let report = fleet.machines["c"]!.fleetReport(instance: "c", at: at(2), unixTime: unix(2), fleet: self.fleet)
+        let report = fleet["c"].fleetReport(instance: "c", at: at(2), unixTime: unix(2), fleet: self.fleet)
         #expect(report.summary.state == .open)
         #expect(report.summary.followsFleet)
         #expect(report.summary.stateSince == unix(1))
@@ -143,7 +151,7 @@ struct FleetFollowingTests {
         #expect(fleet.store.leases.holders.map(\.instance) == ["a"])
         #expect(fleet.store.leases.lease(of: "a", at: unix(10))?.expiresAt == unix(20))
         // b's break has ended but it holds no lease: it stays open, rejecting.
-        let rejected = fleet.machines["b"]!.acquire(at: at(10.5), configuration: breaker)
+        let rejected = fleet["b"].acquire(at: at(10.5), configuration: breaker)
         #expect(rejected.rejectedState == .open)
         #expect(rejected.retryAfter == nil)
         #expect(fleet.state("b") == .open)
@@ -151,7 +159,7 @@ struct FleetFollowingTests {
         let probe = fleet.call("a", .success, at: 10.5, until: 10.6)
         #expect(probe.granted)
         #expect(probe.transitions == [change(.open, .halfOpen, .breakElapsed), change(.halfOpen, .closed, .probesSucceeded)])
-        #expect(fleet.machines["a"]!.fleetReport(instance: "a", at: at(11), unixTime: unix(11), fleet: self.fleet).probeRequest == .release(.closed))
+        #expect(fleet["a"].fleetReport(instance: "a", at: at(11), unixTime: unix(11), fleet: self.fleet).probeRequest == .release(.closed))
         let transitions = fleet.syncAll(all, at: 11)
         #expect(transitions["a"] == [])
         #expect(transitions["b"] == [change(.open, .closed, .fleetClosed)])
@@ -162,7 +170,7 @@ struct FleetFollowingTests {
         // nobody reopens, and the acknowledged verdict is not reported again.
         let later = fleet.syncAll(all, at: 12)
         #expect(later.values.allSatisfy { $0.isEmpty })
-        #expect(fleet.machines["a"]!.fleetReport(instance: "a", at: at(12), unixTime: unix(12), fleet: self.fleet).probeRequest == nil)
+        #expect(fleet["a"].fleetReport(instance: "a", at: at(12), unixTime: unix(12), fleet: self.fleet).probeRequest == nil)
         #expect(all.allSatisfy { fleet.state($0) == .closed })
     }
 
@@ -175,9 +183,9 @@ struct FleetFollowingTests {
         fleet.syncAll(all, at: 11)
         #expect(fleet.store.leases.lastVerdict?.outcome == .reopened)
         // b and c were open past or near their break's end: each starts a new 10 s break at 11 s.
-        #expect(fleet.machines["b"]!.acquire(at: at(11.5), configuration: breaker).retryAfter == .milliseconds(9_500))
-        #expect(fleet.machines["c"]!.snapshot(at: at(11), configuration: breaker).consecutiveOpenings == 2)
-        #expect(fleet.machines["b"]!.fleetReport(instance: "b", at: at(12), unixTime: unix(12), fleet: self.fleet).summary.followsFleet)
+        #expect(fleet["b"].acquire(at: at(11.5), configuration: breaker).retryAfter == .milliseconds(9_500))
+        #expect(fleet["c"].snapshot(at: at(11), configuration: breaker).consecutiveOpenings == 2)
+        #expect(fleet["b"].fleetReport(instance: "b", at: at(12), unixTime: unix(12), fleet: self.fleet).summary.followsFleet)
         // At 20 s a (break until 20.6 s) asks again and is the one to probe; b and c (21 s) are refused.
         for second in 12...20 { fleet.syncAll(all, at: Double(second)) }
         #expect(fleet.store.leases.holders.map(\.instance) == ["a"])
@@ -187,8 +195,8 @@ struct FleetFollowingTests {
     func halfOpenFollowerReopens() {
         var fleet = trippedFleet()
         for second in 2...10 { fleet.syncAll(all, at: Double(second)) }
-        #expect(fleet.machines["b"]!.halfOpenIfDue(at: at(10.5), configuration: breaker) == change(.open, .halfOpen, .breakElapsed))
-        #expect(fleet.machines["b"]!.acquire(at: at(10.6), configuration: breaker).rejectedState == .halfOpen)
+        #expect(fleet["b"].halfOpenIfDue(at: at(10.5), configuration: breaker) == change(.open, .halfOpen, .breakElapsed))
+        #expect(fleet["b"].acquire(at: at(10.6), configuration: breaker).rejectedState == .halfOpen)
         fleet.call("a", .failure, at: 10.5, until: 10.6)
         fleet.sync("a", at: 11)
         #expect(fleet.sync("b", at: 11).transitions == [change(.halfOpen, .open, .fleetReopened)])
@@ -203,7 +211,7 @@ struct FleetFollowingTests {
             fleet.syncAll(["b", "c"], at: Double(second))
             #expect(fleet.store.leases.holders.map(\.instance) == ["a"])
         }
-        #expect(fleet.machines["b"]!.acquire(at: at(19.5), configuration: breaker).isGranted == false)
+        #expect(fleet["b"].acquire(at: at(19.5), configuration: breaker).isGranted == false)
         fleet.syncAll(["b", "c"], at: 20)
         #expect(fleet.store.leases.holders.map(\.instance) == ["b"])
         #expect(fleet.call("b", .success, at: 20.5).transitions.last == change(.halfOpen, .closed, .probesSucceeded))
@@ -216,14 +224,14 @@ struct FleetFollowingTests {
         var fleet = trippedFleet()
         for second in 2...10 { fleet.syncAll(all, at: Double(second)) }
         // The store goes down after the 10 s sync: b last synced at 10 s, so follows until 13 s.
-        #expect(fleet.machines["b"]!.isFollowingFleet(at: at(12.999)))
-        #expect(fleet.machines["b"]!.acquire(at: at(12.999), configuration: breaker).isGranted == false)
-        #expect(!fleet.machines["b"]!.isFollowingFleet(at: at(13)))
+        #expect(fleet["b"].isFollowingFleet(at: at(12.999)))
+        #expect(fleet["b"].acquire(at: at(12.999), configuration: breaker).isGranted == false)
+        #expect(!fleet["b"].isFollowingFleet(at: at(13)))
         let local = fleet.call("b", .success, at: 13)
         #expect(local.granted)
         #expect(local.transitions == [change(.open, .halfOpen, .breakElapsed), change(.halfOpen, .closed, .probesSucceeded)])
         // A local probe is not a fleet verdict.
-        #expect(fleet.machines["b"]!.fleetReport(instance: "b", at: at(14), unixTime: unix(14), fleet: self.fleet).probeRequest == nil)
+        #expect(fleet["b"].fleetReport(instance: "b", at: at(14), unixTime: unix(14), fleet: self.fleet).probeRequest == nil)
     }
 
     @Test("a breaker that never synced acts alone: no lease needed")
@@ -247,8 +255,8 @@ struct FleetFollowingTests {
     func resetHolderReleases() {
         var fleet = trippedFleet()
         for second in 2...10 { fleet.syncAll(all, at: Double(second)) }
-        _ = fleet.machines["a"]!.reset(at: at(10.2), configuration: breaker)
-        #expect(fleet.machines["a"]!.fleetReport(instance: "a", at: at(11), unixTime: unix(11), fleet: self.fleet).probeRequest == .release(nil))
+        _ = fleet["a"].reset(at: at(10.2), configuration: breaker)
+        #expect(fleet["a"].fleetReport(instance: "a", at: at(11), unixTime: unix(11), fleet: self.fleet).probeRequest == .release(nil))
         fleet.sync("a", at: 11)
         #expect(fleet.store.leases.holders.isEmpty)
         #expect(fleet.store.leases.round == 0)
@@ -260,8 +268,8 @@ struct FleetFollowingTests {
         for instance in ["a", "b"] {
             for tenth in 0..<5 { fleet.call(instance, .failure, at: Double(tenth) / 10) }
         }
-        _ = fleet.machines["c"]!.disable(at: at(0.5), configuration: breaker)
-        _ = fleet.machines["d"]!.isolate(at: at(0.5), configuration: breaker)
+        _ = fleet["c"].disable(at: at(0.5), configuration: breaker)
+        _ = fleet["d"].isolate(at: at(0.5), configuration: breaker)
         let transitions = fleet.syncAll(all + ["d"], at: 1)
         #expect(transitions["c"] == [])
         #expect(transitions["d"] == [])
