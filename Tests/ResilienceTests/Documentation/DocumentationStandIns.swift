@@ -97,6 +97,22 @@ enum DocumentationStandIns {
         @TaskLocal static var tenant = "anonymous"
     }
 
+    /// A fleet's shared store (a database of the reader's own): one round trip a sync for all the
+    /// shared breakers of an instance.
+    struct FleetStore: Sendable {
+        /// The store's clock, in nanoseconds since the Unix epoch.
+        func now() -> Int64 { 1_767_225_601_000_000_000 }
+        /// Upserts the reports and reads each breaker's view back, keyed by breaker name.
+        func sync(_ reports: [(String, FleetBreakerReport)], at now: Int64) async throws -> [String: FleetBreakerView] {
+            var views: [String: FleetBreakerView] = [:]
+            for (breaker, report) in reports { views[breaker, default: FleetBreakerView(summaries: [])].summaries.append(report.summary) }
+            return views
+        }
+    }
+
+    static let store = FleetStore()
+    static let coordinations = [FleetCoordination(instance: "api-7f9c")]
+
     static let model = Model()
     static let request = Request()
     static let anonymousQuota = RateLimiterConfiguration.permits(10, per: .seconds(1))
