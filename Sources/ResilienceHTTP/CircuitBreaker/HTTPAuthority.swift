@@ -5,7 +5,7 @@ import HTTPTypes
 /// (RFC 9110's "origin").
 ///
 /// Normalised, so that the same origin written differently is one key: the scheme and host are
-/// lowercased, the port defaults to the scheme's (`http` and `ws` 80, `https` and `wss` 443), and
+/// lowercased (their ASCII letters), the port defaults to the scheme's (`http` and `ws` 80, `https` and `wss` 443), and
 /// user information (`user@`) is dropped. `https://API.example.com` and `https://api.example.com:443`
 /// are the same authority; `http://api.example.com` and `https://api.example.com:8443` are others.
 public struct HTTPAuthority: Hashable, Sendable, CustomStringConvertible {
@@ -86,9 +86,11 @@ public struct HTTPAuthority: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// `text` with ASCII letters lowercased; `text` itself when it has no uppercase letter.
+    /// `text` with its ASCII letters lowercased (host names are ASCII; other characters are kept as
+    /// they are); `text` itself, without a copy, when it has no uppercase ASCII letter.
     private static func lowercased(_ text: String) -> String {
-        text.utf8.contains(where: { $0 &- UInt8(ascii: "A") < 26 }) ? text.lowercased() : text
+        guard text.utf8.contains(where: { $0 &- UInt8(ascii: "A") < 26 }) else { return text }
+        return String(decoding: text.utf8.map { $0 &- UInt8(ascii: "A") < 26 ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 }
 
