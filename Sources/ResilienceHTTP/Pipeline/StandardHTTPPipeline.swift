@@ -161,8 +161,9 @@ public struct StandardHTTPPipeline<ClockType: Clock>: Sendable, CustomStringConv
         let classifier = options.classifier ?? retry.classifier
         callOptions.classifier = classifier
         let authority = HTTPAuthority(request)
-        // A call's own observer hears every strategy, for this call only.
+        // A call's own observer hears every strategy, for this call only, stamped with the pipeline's name.
         let extra = options.observer.map { PipelineContext(name: name, observer: $0) }
+        callOptions.observer = extra?.observer(combinedWith: nil)
         let limiter = extra.flatMap { self.rateLimiter?.joining($0) } ?? self.rateLimiter
         let total = extra.flatMap { self.totalTimeout?.joining($0) } ?? self.totalTimeout
         let attempt = extra.flatMap { self.attemptTimeout?.joining($0) } ?? self.attemptTimeout
@@ -186,7 +187,8 @@ public struct StandardHTTPPipeline<ClockType: Clock>: Sendable, CustomStringConv
         extra: (any ResilienceObserver)?,
         _ call: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
-        let observer = extra.map { PipelineContext(name: name, observer: $0).observer(combinedWith: completionObserver) } ?? completionObserver
+        let observer =
+            extra.map { PipelineContext(name: name, observer: $0).observer(combinedWith: completionObserver) } ?? completionObserver
         guard let observer else { return try await call() }
         let start = clock.now
         do {

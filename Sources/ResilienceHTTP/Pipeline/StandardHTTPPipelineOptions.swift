@@ -121,11 +121,13 @@ public struct StandardHTTPPipelineOptions: Hashable, Sendable {
         if let attemptTimeout, let window = circuitBreaker.slidingWindow.duration, window / 2 < attemptTimeout {
             throw ConfigurationError(
                 .invalidValue, field: "circuitBreaker.slidingWindow",
-                reason: "must span at least twice attemptTimeout (\(attemptTimeout)), so the calls it judges have had time to fail; got \(window)"
+                reason:
+                    "must span at least twice attemptTimeout (\(attemptTimeout)), so the calls it judges have had time to fail; got \(window)"
             )
         }
         guard maximumCircuitBreakers >= 1 else {
-            throw ConfigurationError(.invalidValue, field: "maximumCircuitBreakers", reason: "must be at least 1, got \(maximumCircuitBreakers)")
+            throw ConfigurationError(
+                .invalidValue, field: "maximumCircuitBreakers", reason: "must be at least 1, got \(maximumCircuitBreakers)")
         }
     }
 

@@ -133,7 +133,8 @@ public struct HTTPRetry<ClockType: Clock>: Sendable, CustomStringConvertible whe
         }
         let classifier = options.classifier ?? self.classifier
         if let refusal = idempotency.refusal(for: request, options: options) {
-            return try await Self.sendOnce(request, refusal: refusal, retry: retry, classify: { classifier.classify(responseHead($0)) }, send)
+            return try await Self.sendOnce(
+                request, refusal: refusal, retry: retry, classify: { classifier.classify(responseHead($0)) }, send)
         }
         return try await retry.execute(classifyingResult: { classifier.classify(responseHead($0)) }) {
             try await send(request)
