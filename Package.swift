@@ -3,15 +3,30 @@ import PackageDescription
 
 // The library products only: a service that depends on `Resilience` resolves swift-log and nothing
 // else. The `resilience` command-line tool, with its own dependencies, is the package in `Tools/`.
+//
+// Integration products with dependencies of their own are trait-gated, with no default traits: a
+// product's module is empty, and its dependency is not resolved, unless a consumer enables its trait
+// (`.package(url: ..., from: ..., traits: ["HTTP"])`). Trait names are compilation conditions, so each
+// of such a product's files is wrapped in `#if TRAIT`.
 let package = Package(
     name: "swift-resilience",
     platforms: [.macOS(.v26), .iOS(.v26), .tvOS(.v26), .watchOS(.v26), .visionOS(.v26)],
     products: [
         .library(name: "Resilience", targets: ["Resilience"]),
         .library(name: "ResilienceTestKit", targets: ["ResilienceTestKit"]),
+        .library(name: "ResilienceHTTP", targets: ["ResilienceHTTP"]),
+    ],
+    traits: [
+        .trait(
+            name: "HTTP",
+            description: "The ResilienceHTTP product: HTTP response classification, delay hints, idempotency, the standard HTTP pipeline."
+        ),
+        .default(enabledTraits: []),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2")
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The HTTP trait's; its default FoundationURL trait is off, so ResilienceHTTP does not pull in Foundation.
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
     ],
     targets: [
         .target(
@@ -21,6 +36,15 @@ let package = Package(
         .target(
             name: "ResilienceTestKit",
             dependencies: ["Resilience"]
+        ),
+        // Its tests are in the Tools package (`Tools/Package.swift`, which enables the trait), so that the
+        // root's `swift test` stays core-only.
+        .target(
+            name: "ResilienceHTTP",
+            dependencies: [
+                "Resilience",
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: .when(traits: ["HTTP"])),
+            ]
         ),
         .testTarget(
             name: "ResilienceTests",

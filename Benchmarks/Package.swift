@@ -5,7 +5,8 @@ let package = Package(
     name: "swift-resilience-benchmarks",
     platforms: [.macOS(.v26)],
     dependencies: [
-        .package(name: "swift-resilience", path: ".."),
+        .package(name: "swift-resilience", path: "..", traits: ["HTTP"]),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -14,6 +15,8 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Resilience", package: "swift-resilience"),
+                .product(name: "ResilienceHTTP", package: "swift-resilience"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Benchmarks/ResilienceBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

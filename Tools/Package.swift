@@ -11,8 +11,10 @@ let package = Package(
         .executable(name: "resilience", targets: ["resilience"])
     ],
     dependencies: [
-        .package(name: "swift-resilience", path: ".."),
+        // The integration products' traits: their tests live here, so the root's `swift test` stays core-only.
+        .package(name: "swift-resilience", path: "..", traits: ["HTTP"]),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
     ],
     targets: [
         .target(
@@ -38,6 +40,15 @@ let package = Package(
                 .product(name: "ResilienceTestKit", package: "swift-resilience"),
                 // Built before the tests, which start the real `resilience` binary as a child process.
                 "resilience",
+            ]
+        ),
+        .testTarget(
+            name: "ResilienceHTTPTests",
+            dependencies: [
+                .product(name: "ResilienceHTTP", package: "swift-resilience"),
+                .product(name: "Resilience", package: "swift-resilience"),
+                .product(name: "ResilienceTestKit", package: "swift-resilience"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
     ],

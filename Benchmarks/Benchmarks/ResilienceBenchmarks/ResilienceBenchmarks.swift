@@ -13,4 +13,5 @@ let benchmarks: @Sendable () -> Void = {
     pipelineBenchmarks()
     limiterBenchmarks()
     observabilityBenchmarks()
+    httpBenchmarks()
 }
