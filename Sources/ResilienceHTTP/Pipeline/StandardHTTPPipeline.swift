@@ -5,7 +5,9 @@ import Resilience
 /// The standard resilience pipeline for HTTP calls, as Microsoft.Extensions.Http.Resilience's
 /// standard handler builds it, outer to inner:
 ///
-/// 1. a **rate limiter** (optional: any strategy you pass, such as a concurrency or rate limiter);
+/// 1. a **rate limiter**: a ``ConcurrencyLimiter`` of 1 000 calls at once without a queue, as the
+///    standard handler's (``StandardHTTPPipelineOptions/concurrencyLimit``), or any strategy you pass,
+///    such as a ``RateLimiter``;
 /// 2. a **total timeout**, 30 s: the whole call, waits between retries included;
 /// 3. a **retry** (``HTTPRetry``): up to 3 retries, exponential from 2 s with jitter, of transient
 ///    failures and rate limits, honouring the server's hints, and only of requests that may be sent
@@ -36,7 +38,7 @@ public struct StandardHTTPPipeline<ClockType: Clock>: Sendable, CustomStringConv
     public let name: String
     /// Every value the pipeline was made with.
     public let options: StandardHTTPPipelineOptions
-    /// The outermost strategy, such as a rate or concurrency limiter; `nil` for none.
+    /// The outermost strategy: the options' concurrency limiter, or the limiter given; `nil` for none.
     public let rateLimiter: AnyResilienceStrategy?
     /// The limit on the whole call; `nil` when ``StandardHTTPPipelineOptions/totalTimeout`` is.
     public let totalTimeout: Timeout<ClockType>?
@@ -63,7 +65,8 @@ public struct StandardHTTPPipeline<ClockType: Clock>: Sendable, CustomStringConv
     ///   - errorClassifier: Maps the errors the operation throws to their categories.
     ///   - random: Where the retry's jitter draws its random numbers.
     ///   - budget: A retry budget shared with other calls, which may refuse retries.
-    ///   - rateLimiter: The outermost strategy, such as a concurrency or rate limiter; `nil` for none.
+    ///   - rateLimiter: The outermost strategy, such as a rate limiter; `nil` for the options'
+    ///     ``StandardHTTPPipelineOptions/concurrencyLimit`` (none when that is `nil` too).
     ///   - observer: Receives every strategy's events, and the end of each call.
     /// - Throws: `ConfigurationError` naming the invalid field of `options`.
     public init(
@@ -82,7 +85,12 @@ public struct StandardHTTPPipeline<ClockType: Clock>: Sendable, CustomStringConv
         let stamped = context.observer(combinedWith: nil)
         self.name = name
         self.options = options
-        self.rateLimiter = rateLimiter.map { Self.erase($0, joining: context) }
+        let limiter: (any ResilienceStrategy)? =
+            rateLimiter
+            ?? options.concurrencyLimit.map {
+                ConcurrencyLimiter(name: "\(name)-limiter", configuration: $0, clock: clock)
+            }
+        self.rateLimiter = limiter.map { Self.erase($0, joining: context) }
         self.totalTimeout = options.totalTimeout.map { Timeout($0, name: "\(name)-total-timeout", clock: clock, observer: stamped) }
         self.retry = HTTPRetry(
             options.retry, name: "\(name)-retry", clock: clock, classifier: classifier, idempotency: options.idempotency,
@@ -230,7 +238,8 @@ extension StandardHTTPPipeline where ClockType == ContinuousClock {
     ///   - errorClassifier: Maps the errors the operation throws to their categories.
     ///   - random: Where the retry's jitter draws its random numbers.
     ///   - budget: A retry budget shared with other calls, which may refuse retries.
-    ///   - rateLimiter: The outermost strategy, such as a concurrency or rate limiter; `nil` for none.
+    ///   - rateLimiter: The outermost strategy, such as a rate limiter; `nil` for the options'
+    ///     ``StandardHTTPPipelineOptions/concurrencyLimit``.
     ///   - observer: Receives every strategy's events, and the end of each call.
     /// - Throws: `ConfigurationError` naming the invalid field of `options`.
     public init(

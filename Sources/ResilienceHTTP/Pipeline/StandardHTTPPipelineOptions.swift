@@ -6,6 +6,7 @@ import Resilience
 ///
 /// | field | standard |
 /// |---|---|
+/// | ``concurrencyLimit`` | 1 000 calls at once, none queued (the standard handler's rate limiter) |
 /// | ``totalTimeout`` | 30 s, the whole call, waits included |
 /// | ``retry`` | `RetryPolicy.standardHTTP`: 3 retries, exponential from 2 s, ±25 % jitter |
 /// | ``circuitBreaker`` | `CircuitBreakerConfiguration.standardHTTP`: 10 % failures of at least 100 calls in 30 s, open 5 s |
@@ -21,6 +22,10 @@ import Resilience
 /// }
 /// ```
 public struct StandardHTTPPipelineOptions: Hashable, Sendable {
+    /// The outermost limiter's calls at once and queue, or `nil` for none: the standard handler's
+    /// rate limiter, a concurrency limiter of 1 000 permits and no queue. A limiter given to the
+    /// pipeline's initialiser replaces it.
+    public var concurrencyLimit: ConcurrencyLimiterConfiguration?
     /// The limit on the whole call, waits between retries included; `nil` for none. Positive, and
     /// longer than ``attemptTimeout``.
     public var totalTimeout: Duration?
@@ -39,6 +44,7 @@ public struct StandardHTTPPipelineOptions: Hashable, Sendable {
     /// Creates validated options.
     ///
     /// - Parameters:
+    ///   - concurrencyLimit: The outermost limiter's calls at once and queue, or `nil` for none.
     ///   - totalTimeout: The limit on the whole call, or `nil`.
     ///   - retry: What is retried, how often and how long to wait.
     ///   - circuitBreaker: Each authority's breaker.
@@ -47,6 +53,7 @@ public struct StandardHTTPPipelineOptions: Hashable, Sendable {
     ///   - idempotency: Which requests may be retried.
     /// - Throws: `ConfigurationError` naming the invalid field (see ``validate()``).
     public init(
+        concurrencyLimit: ConcurrencyLimiterConfiguration? = .concurrentCalls(1_000),
         totalTimeout: Duration? = .seconds(30),
         retry: RetryPolicy = .standardHTTP,
         circuitBreaker: CircuitBreakerConfiguration = .standardHTTP,
@@ -55,20 +62,22 @@ public struct StandardHTTPPipelineOptions: Hashable, Sendable {
         idempotency: HTTPIdempotencyPolicy = .default
     ) throws(ConfigurationError) {
         self.init(
-            unchecked: totalTimeout, retry: retry, circuitBreaker: circuitBreaker, maximumCircuitBreakers: maximumCircuitBreakers,
+            unchecked: concurrencyLimit, totalTimeout: totalTimeout, retry: retry, circuitBreaker: circuitBreaker, maximumCircuitBreakers: maximumCircuitBreakers,
             attemptTimeout: attemptTimeout, idempotency: idempotency
         )
         try validate()
     }
 
     private init(
-        unchecked totalTimeout: Duration?,
+        unchecked concurrencyLimit: ConcurrencyLimiterConfiguration?,
+        totalTimeout: Duration?,
         retry: RetryPolicy,
         circuitBreaker: CircuitBreakerConfiguration,
         maximumCircuitBreakers: Int,
         attemptTimeout: Duration?,
         idempotency: HTTPIdempotencyPolicy
     ) {
+        self.concurrencyLimit = concurrencyLimit
         self.totalTimeout = totalTimeout
         self.retry = retry
         self.circuitBreaker = circuitBreaker
@@ -80,7 +89,7 @@ public struct StandardHTTPPipelineOptions: Hashable, Sendable {
     /// The standard handler's values (see the table above).
     public static var standard: StandardHTTPPipelineOptions {
         StandardHTTPPipelineOptions(
-            unchecked: .seconds(30), retry: .standardHTTP, circuitBreaker: .standardHTTP, maximumCircuitBreakers: 1_000,
+            unchecked: .concurrentCalls(1_000), totalTimeout: .seconds(30), retry: .standardHTTP, circuitBreaker: .standardHTTP, maximumCircuitBreakers: 1_000,
             attemptTimeout: .seconds(10), idempotency: .default
         )
     }
@@ -99,11 +108,14 @@ public struct StandardHTTPPipelineOptions: Hashable, Sendable {
 
     /// Checks every field, throwing for the first invalid one.
     ///
-    /// - Throws: `ConfigurationError` naming the field: `totalTimeout` (not positive, or
+    /// - Throws: `ConfigurationError` naming the field: `concurrencyLimit.…`, `totalTimeout` (not positive, or
     ///   not longer than the attempt timeout), `retry.…`, `circuitBreaker.…` (including
     ///   `circuitBreaker.slidingWindow` shorter than twice the attempt timeout),
     ///   `maximumCircuitBreakers` (below 1) or `attemptTimeout` (not positive).
     public func validate() throws(ConfigurationError) {
+        if let concurrencyLimit {
+            do { try concurrencyLimit.validate() } catch { throw Self.nested(error, under: "concurrencyLimit") }
+        }
         if let totalTimeout, totalTimeout <= .zero {
             throw ConfigurationError(.invalidValue, field: "totalTimeout", reason: "must be positive, got \(totalTimeout)")
         }

@@ -55,8 +55,16 @@ struct StandardHTTPPipelineTests {
         #expect(pipeline.circuitBreakers.maximumCount == 1_000)
         #expect(pipeline.circuitBreakers.configuration == .standardHTTP)
         #expect(pipeline.rateLimiter != nil)
-        #expect(try StandardHTTPPipeline(clock: clock).rateLimiter == nil)
-        #expect(try StandardHTTPPipeline(clock: clock).strategyDescriptions.count == 4)
+        // Without a limiter given, the standard handler's: 1 000 calls at once, none queued.
+        let standard = try StandardHTTPPipeline(clock: clock)
+        #expect(standard.options.concurrencyLimit == .concurrentCalls(1_000))
+        #expect(standard.strategyDescriptions.first == "concurrency-limiter(http-limiter: 1000 at once)")
+        #expect(standard.strategyDescriptions.count == 5)
+        let unlimited = try StandardHTTPPipeline(options: .standard.with { $0.concurrencyLimit = nil }, clock: clock)
+        #expect(unlimited.rateLimiter == nil && unlimited.strategyDescriptions.count == 4)
+        #expect {
+            try StandardHTTPPipelineOptions.standard.with { $0.concurrencyLimit?.maxConcurrentCalls = 0 }
+        } throws: { ($0 as? ConfigurationError)?.field == "concurrencyLimit.maxConcurrentCalls" }
     }
 
     @Test("Timeouts can be left out")
@@ -68,7 +76,7 @@ struct StandardHTTPPipelineTests {
         let pipeline = try StandardHTTPPipeline(options: options, clock: ManualClock())
         #expect(pipeline.totalTimeout == nil)
         #expect(pipeline.attemptTimeout == nil)
-        #expect(pipeline.strategyDescriptions.count == 2)
+        #expect(pipeline.strategyDescriptions.count == 3)  // the limiter, the retry, the breakers
     }
 
     @Test(
