@@ -285,7 +285,7 @@ struct AdaptiveThrottleConvergenceTests {
                 "K \(multiplier): sent \(seconds.mean(\.sent, over: settled))/s, accepted \(seconds.mean(\.accepted, over: settled))/s,",
                 "throttled \(seconds.mean(\.throttled, over: settled))/s over \(settled);",
                 "after recovery at 60 s: 95 % sent from second \(seconds.firstSecond(from: 60, sendingAtLeast: 0.95) ?? -1),",
-                "sent per second 60...70: \(seconds[60..<71].map(\.sent))"
+                "sent per second 60...70: \(seconds[60..<71].map(\.sent)), mean sent 110..<120: \(seconds.mean(\.sent, over: 110..<120))/s"
             )
         }
         return seconds
