@@ -53,9 +53,11 @@ public final class AdaptiveThrottle<ClockType: Clock>: Sendable where ClockType.
     public let observer: (any ResilienceObserver)?
 
     /// The counts, shared with the views of this throttle that pipelines make.
-    private let storage: AdaptiveThrottleStorage
+    @usableFromInline
+    let storage: AdaptiveThrottleStorage
     /// When the throttle was created: every time in its window is measured from it.
-    private let origin: ClockType.Instant
+    @usableFromInline
+    let origin: ClockType.Instant
 
     /// Creates a throttle with empty counts.
     ///
@@ -110,9 +112,11 @@ public final class AdaptiveThrottle<ClockType: Clock>: Sendable where ClockType.
     /// - Throws: ``LimitExceededError`` (reason ``LimitExceededError/Reason/throttled``) when the
     ///   throttle rejects the call, which then does not run; `CancellationError` when the calling task
     ///   is already cancelled (nor does it run then); otherwise the operation's error, unchanged.
+    @inlinable @inline(__always)
     nonisolated(nonsending) public func execute<Result>(
         _ operation: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
+        // Always inlined, like the circuit breaker's: specialised for the caller's operation.
         try await execute(classifyingResult: { _ in nil }, operation)
     }
 
@@ -126,12 +130,13 @@ public final class AdaptiveThrottle<ClockType: Clock>: Sendable where ClockType.
     ///   - operation: The call to the backend, run in the caller's isolation.
     /// - Returns: The operation's value.
     /// - Throws: What ``execute(_:)`` throws.
+    @inlinable @inline(__always)
     nonisolated(nonsending) public func execute<Result>(
         classifyingResult classifyResult: (Result) -> ErrorClassification?,
         _ operation: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
         try Task.checkCancellation()
-        try admit()
+        try admit(at: elapsed())
         let value: Result
         do {
             value = try await operation()
@@ -142,15 +147,15 @@ public final class AdaptiveThrottle<ClockType: Clock>: Sendable where ClockType.
         if let classification = classifyResult(value) {
             record(failure: nil, classification: classification)
         } else {
-            record(accepted: true)
+            record(accepted: true, at: elapsed())
         }
         return value
     }
 
     /// Decides whether the next call goes ahead; a rejection counts as a request, is reported and
     /// thrown.
-    private func admit() throws(LimitExceededError) {
-        let now = elapsed()
+    @usableFromInline
+    func admit(at now: Duration) throws(LimitExceededError) {
         let probability = storage.window.withLock { $0.rejectionProbability(at: now) }
         guard probability > 0 else { return }
         var generator = random.makeGenerator()
@@ -161,7 +166,8 @@ public final class AdaptiveThrottle<ClockType: Clock>: Sendable where ClockType.
     }
 
     /// Counts a call that threw `error` (or returned a value classified as `classification`).
-    private func record(failure error: (any Error)?, classification: ErrorClassification?) {
+    @usableFromInline
+    func record(failure error: (any Error)?, classification: ErrorClassification?) {
         // A cancelled call tells nothing about the backend.
         guard !Task.isCancelled else { return }
         let classification = classification ?? error.map(classifier.classify) ?? .permanent
@@ -172,16 +178,19 @@ public final class AdaptiveThrottle<ClockType: Clock>: Sendable where ClockType.
         } else {
             overloaded = configuration.overloadCategories.contains(classification.category)
         }
-        record(accepted: !overloaded)
+        record(accepted: !overloaded, at: elapsed())
     }
 
-    private func record(accepted: Bool) {
-        let now = elapsed()
+    /// Counts a call the backend answered.
+    @usableFromInline
+    func record(accepted: Bool, at now: Duration) {
         storage.window.withLock { $0.recordResponse(accepted: accepted, at: now) }
     }
 
-    /// The time since ``origin`` on the throttle's clock.
-    private func elapsed() -> Duration {
+    /// The time since ``origin`` on the throttle's clock; inlinable, so that it is specialised for the
+    /// clock.
+    @inlinable
+    func elapsed() -> Duration {
         origin.duration(to: clock.now)
     }
 
@@ -276,7 +285,8 @@ public struct AdaptiveThrottleSnapshot: Hashable, Sendable, CustomStringConverti
 }
 
 /// The lock and counts of an adaptive throttle, shared by the throttle and its pipeline views.
-private final class AdaptiveThrottleStorage: Sendable {
+@usableFromInline
+final class AdaptiveThrottleStorage: Sendable {
     let window: AnnotatedMutex<AdaptiveThrottleWindow>
 
     init(_ window: AdaptiveThrottleWindow) {
