@@ -14,4 +14,5 @@ let benchmarks: @Sendable () -> Void = {
     limiterBenchmarks()
     observabilityBenchmarks()
     httpBenchmarks()
+    hedgingBenchmarks()
 }
