@@ -62,7 +62,8 @@ public struct StandardHTTPPipelineOptions: Hashable, Sendable {
         idempotency: HTTPIdempotencyPolicy = .default
     ) throws(ConfigurationError) {
         self.init(
-            unchecked: concurrencyLimit, totalTimeout: totalTimeout, retry: retry, circuitBreaker: circuitBreaker, maximumCircuitBreakers: maximumCircuitBreakers,
+            unchecked: concurrencyLimit, totalTimeout: totalTimeout, retry: retry, circuitBreaker: circuitBreaker,
+            maximumCircuitBreakers: maximumCircuitBreakers,
             attemptTimeout: attemptTimeout, idempotency: idempotency
         )
         try validate()
@@ -89,7 +90,8 @@ public struct StandardHTTPPipelineOptions: Hashable, Sendable {
     /// The standard handler's values (see the table above).
     public static var standard: StandardHTTPPipelineOptions {
         StandardHTTPPipelineOptions(
-            unchecked: .concurrentCalls(1_000), totalTimeout: .seconds(30), retry: .standardHTTP, circuitBreaker: .standardHTTP, maximumCircuitBreakers: 1_000,
+            unchecked: .concurrentCalls(1_000), totalTimeout: .seconds(30), retry: .standardHTTP, circuitBreaker: .standardHTTP,
+            maximumCircuitBreakers: 1_000,
             attemptTimeout: .seconds(10), idempotency: .default
         )
     }

@@ -376,6 +376,7 @@ struct HedgingTests {
                 "search/hedge: attempt 1 failed (timeout): timed out after 1.5 seconds",
                 "search/attempt-timeout: timed out after 1.5 s",
                 "search/hedge: attempt 2 failed (timeout): timed out after 1.5 seconds",
+                "search/search: call failed (timeout): timed out after 1.5 seconds",
             ])
         #expect(pipeline.description == "search: hedging(hedge: 2 attempts, hedging after 1.0 s) → attempt-timeout(1.5 s)")
     }
