@@ -15,7 +15,9 @@ struct CircuitBreakerConfigurationTests {
         #expect(configuration.probeTimeout == .seconds(60))
         #expect(configuration.failureCategories == [.timeout, .connectionFailure, .ioFailure, .transient, .rateLimited])
         #expect(try CircuitBreakerConfiguration() == configuration)
-        #expect("\(configuration)" == "opens after 5 consecutive failures, for constant(60.0 s), 1 probe(s) at once, closes after 1 successful probe")
+        #expect(
+            "\(configuration)"
+                == "opens after 5 consecutive failures, for constant(60.0 s), 1 probe(s) at once, closes after 1 successful probe")
     }
 
     /// A configuration built by `make`, or the error it throws.

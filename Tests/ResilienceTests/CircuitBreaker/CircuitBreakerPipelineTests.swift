@@ -55,6 +55,7 @@ struct CircuitBreakerPipelineTests {
         #expect(try await pipeline.execute { () async throws -> String in throw CategorizedError.timeout } == "fallback")
         // A call of another result type does not compile: see the compile-failure tests.
         let typed: any TypedResilienceStrategy<String> = pipeline
-        #expect(typed.description == "p: fallback → retry(retry: 3 attempts, exponential(1.0 s × 2.0, max 60.0 s), jitter proportional(0.5))")
+        #expect(
+            typed.description == "p: fallback → retry(retry: 3 attempts, exponential(1.0 s × 2.0, max 60.0 s), jitter proportional(0.5))")
     }
 }

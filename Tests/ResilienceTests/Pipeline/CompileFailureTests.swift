@@ -45,7 +45,8 @@ struct CompileFailureTests {
         }
         let mismatch = try await SwiftCompiler.typecheck(snippet("1"))
         #expect(!mismatch.succeeded)
-        #expect(mismatch.diagnostics.contains("candidate requires that the types 'String' and 'Int' be equivalent"), "\(mismatch.diagnostics)")
+        #expect(
+            mismatch.diagnostics.contains("candidate requires that the types 'String' and 'Int' be equivalent"), "\(mismatch.diagnostics)")
         let match = try await SwiftCompiler.typecheck(snippet("\"other\""))
         #expect(match.succeeded, "\(match.diagnostics)")
     }
