@@ -582,6 +582,13 @@ struct BreakerCommandTests {
         #expect(consecutiveFailures(in: "breaker.json") == 2)
     }
 
+    @Test("a one-character file name works (Foundation's path functions trap on one)")
+    func oneCharacterName() async throws {
+        let result = try await ResilienceBinary.run(["run", "--breaker", "B", "--no-stdin", "--", "true"], in: scratch)
+        #expect(result.status == 0)
+        #expect(scratch.read("B").hasSuffix(#""version":1}"# + "\n"))
+    }
+
     @Test(
         "a field the format does not have is a damaged state file (65), not silently dropped",
         arguments: [

@@ -68,8 +68,8 @@ package struct BreakerFile: Sendable {
             if target.hasPrefix("/") {
                 current = target
             } else {
-                let directory = (current as NSString).deletingLastPathComponent
-                current = directory.isEmpty ? target : directory + "/" + target
+                let directory = Self.directory(of: current)
+                current = directory.isEmpty ? target : directory.hasSuffix("/") ? directory + target : directory + "/" + target
             }
         }
         throw error(.inaccessible, "cannot use \"\(path)\" as a circuit breaker state file: too many levels of symbolic links")
@@ -160,7 +160,7 @@ package struct BreakerFile: Sendable {
                 "cannot use the circuit breaker state file \"\(path)\": its lock file \"\(lockPath)\" is \(kind), not a regular file")
         }
         guard descriptor >= 0 else {
-            let directory = (lockPath as NSString).deletingLastPathComponent
+            let directory = Self.directory(of: lockPath)
             let why =
                 switch code {
                 case ENOENT: "its directory \"\(directory.isEmpty ? "." : directory)\" does not exist"
@@ -337,12 +337,28 @@ package struct BreakerFile: Sendable {
     /// documentation): `FILE.tmp.*` and `FILE.tmp` in its directory. Called under the lock, when no
     /// other writer can have one open.
     private func removeStaleTemporaryFiles(of target: String) {
-        let directory = (target as NSString).deletingLastPathComponent
-        let prefix = (target as NSString).lastPathComponent + ".tmp"
+        let directory = Self.directory(of: target)
+        let prefix = Self.lastComponent(of: target) + ".tmp"
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory) else { return }
         for name in names where name == prefix || name.hasPrefix(prefix + ".") {
-            unlink(directory.isEmpty ? name : directory + "/" + name)
+            unlink(directory.isEmpty ? name : directory.hasSuffix("/") ? directory + name : directory + "/" + name)
         }
+    }
+
+    /// The directory part of `path`: what comes before its last `/` (`/` for a file at the root), or
+    /// `""` for a bare name.
+    ///
+    /// Not `NSString.deletingLastPathComponent`, which this platform's Foundation traps on for a
+    /// one-character name (`--breaker B`).
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// The last component of `path`: what comes after its last `/`, or the whole of a bare name.
+    static func lastComponent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
     }
 
     /// Which file a state came from: its device and inode numbers.
