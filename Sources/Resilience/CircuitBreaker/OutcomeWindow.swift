@@ -46,10 +46,13 @@ struct OutcomeWindow: Hashable, Sendable {
     private var nextIndex = 0
     /// Time-based: the buckets, indexed by bucket number modulo their count.
     private var buckets: [Bucket]
-    /// Time-based: the number of the newest bucket: (time since the origin − ``base``) / bucket length.
+    /// Time-based: the number of the newest bucket: ⌊(time since the origin − ``base``) / bucket
+    /// length⌋. Negative for a window restored from a record whose buckets started before the origin.
     private var currentBucket: Int64 = 0
-    /// Time-based: where bucket 0 starts, in nanoseconds since the origin: 0, unless the window was
-    /// restored from a record whose buckets are aligned otherwise.
+    /// Time-based: where bucket 0 starts, in nanoseconds since the origin, from 0 to the bucket length
+    /// (exclusive): 0, unless the window was restored from a record whose buckets are aligned
+    /// otherwise. The same bucket boundaries always have the same base, so that any two windows
+    /// holding the same calls compute the same bucket numbers, saturation at the extremes included.
     private var base: Int64 = 0
 
     /// Creates an empty window sized for `layout`.
@@ -77,7 +80,7 @@ struct OutcomeWindow: Hashable, Sendable {
             recordCounted(failure: failure, slow: slow)
         } else {
             advance(to: bucketNumber(at: elapsed))
-            let slot = Int(currentBucket % Int64(buckets.count))
+            let slot = slot(of: currentBucket)
             // A full bucket counts no more calls, so that no count outgrows what a record holds.
             guard buckets[slot].calls < CircuitBreakerRecord.maximumBucketCalls else { return }
             buckets[slot].calls += 1
@@ -125,20 +128,35 @@ struct OutcomeWindow: Hashable, Sendable {
         advance(to: bucketNumber(at: elapsed))
     }
 
-    /// The bucket that the time `elapsed` since the origin falls in; never negative.
+    /// The bucket that the time `elapsed` since the origin falls in (times before the newest bucket
+    /// are recorded in it).
     private func bucketNumber(at elapsed: Duration) -> Int64 {
+        // `base` is from 0 to the bucket length: only a time near Int64.min nanoseconds overflows.
         let (offset, overflow) = elapsed.saturatingNanoseconds.subtractingReportingOverflow(base)
-        guard !overflow else { return base > 0 ? 0 : Int64.max / layout.bucketNanoseconds }
-        return max(offset, 0) / layout.bucketNanoseconds
+        return Self.floorDivision(overflow ? .min : offset, layout.bucketNanoseconds)
     }
 
-    /// Time-based: when the newest bucket starts, in nanoseconds since the origin (saturated).
+    /// ⌊`dividend` / `divisor`⌋ for a positive `divisor`.
+    private static func floorDivision(_ dividend: Int64, _ divisor: Int64) -> Int64 {
+        let quotient = dividend / divisor
+        return dividend % divisor < 0 ? quotient - 1 : quotient
+    }
+
+    /// Time-based: when the newest bucket starts, in nanoseconds since the origin. Exact: the bucket
+    /// numbers come from times that are.
     private var newestBucketStart: Int64 {
-        let (start, overflow) = base.addingReportingOverflow(currentBucket.saturatingMultiply(layout.bucketNanoseconds))
-        return overflow ? .max : start
+        let (product, productOverflow) = currentBucket.multipliedReportingOverflow(by: layout.bucketNanoseconds)
+        let (start, overflow) = base.addingReportingOverflow(product)
+        return productOverflow || overflow ? (currentBucket < 0 ? .min : .max) : start
     }
 
-    /// The slot of bucket number `bucket`, which may be negative for the older buckets of a restored window.
+    /// How many buckets expire when the newest moves to the later `bucket`: at most all of them.
+    private func steps(to bucket: Int64) -> Int64 {
+        let (distance, overflow) = bucket.subtractingReportingOverflow(currentBucket)
+        return overflow ? Int64(buckets.count) : min(distance, Int64(buckets.count))
+    }
+
+    /// The slot of bucket number `bucket`, which may be negative.
     private func slot(of bucket: Int64) -> Int {
         let remainder = Int(bucket % Int64(buckets.count))
         return remainder < 0 ? remainder + buckets.count : remainder
@@ -147,9 +165,8 @@ struct OutcomeWindow: Hashable, Sendable {
     /// Moves the newest bucket to `bucket`, clearing the slots of the buckets that expire.
     private mutating func advance(to bucket: Int64) {
         guard bucket > currentBucket else { return }
-        let steps = min(bucket - currentBucket, Int64(buckets.count))
-        for step in 1...steps {
-            let slot = Int((currentBucket + step) % Int64(buckets.count))
+        for step in 1...steps(to: bucket) {
+            let slot = slot(of: currentBucket + step)
             totals.calls -= buckets[slot].calls
             totals.failures -= buckets[slot].failures
             totals.slowCalls -= buckets[slot].slowCalls
@@ -166,9 +183,8 @@ struct OutcomeWindow: Hashable, Sendable {
         let bucket = bucketNumber(at: elapsed)
         guard bucket > currentBucket else { return totals }
         var counts = totals
-        let steps = min(bucket - currentBucket, Int64(buckets.count))
-        for step in 1...steps {
-            let expired = buckets[Int((currentBucket + step) % Int64(buckets.count))]
+        for step in 1...steps(to: bucket) {
+            let expired = buckets[slot(of: currentBucket + step)]
             counts.calls -= expired.calls
             counts.failures -= expired.failures
             counts.slowCalls -= expired.slowCalls
@@ -244,13 +260,9 @@ extension OutcomeWindow {
             // Where the newest bucket starts on this timeline; bucket boundaries stay where they were.
             let (offset, overflow) = start.subtractingReportingOverflow(origin)
             let relative = overflow ? (start > origin ? Int64.max : Int64.min) : offset
-            if relative >= 0 {
-                currentBucket = relative / length
-                base = relative % length
-            } else {
-                currentBucket = 0
-                base = relative
-            }
+            currentBucket = Self.floorDivision(relative, length)
+            let remainder = relative % length
+            base = remainder < 0 ? remainder + length : remainder
             for (age, bucket) in listed.reversed().enumerated() {
                 let restored = Bucket(calls: bucket.calls, failures: bucket.failures, slowCalls: bucket.slowCalls)
                 buckets[slot(of: currentBucket - Int64(age))] = restored
