@@ -13,7 +13,9 @@ func checkValue(_ text: String) {
         let printed = DurationArgument.format(duration)
         do {
             let reparsed = try DurationArgument.parse(printed)
-            require(DurationArgument.format(reparsed) == printed, "\"\(text)\" prints as \(printed), which prints as \(DurationArgument.format(reparsed))")
+            require(
+                DurationArgument.format(reparsed) == printed,
+                "\"\(text)\" prints as \(printed), which prints as \(DurationArgument.format(reparsed))")
         } catch {
             require(false, "\"\(text)\" prints as \(printed), which does not parse: \(error)")
         }

@@ -16,7 +16,8 @@ func fuzz(_ data: Data) {
     do {
         let encoded = try JSONEncoder().encode(configuration)
         let decoded = try JSONDecoder().decode(CircuitBreakerConfiguration.self, from: encoded)
-        require(decoded == configuration, "did not read back equal:\n\(String(decoding: encoded, as: UTF8.self))\n\(decoded)\n\(configuration)")
+        require(
+            decoded == configuration, "did not read back equal:\n\(String(decoding: encoded, as: UTF8.self))\n\(decoded)\n\(configuration)")
     } catch {
         require(false, "what was written does not read back: \(error)")
     }

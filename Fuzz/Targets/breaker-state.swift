@@ -53,7 +53,9 @@ func fuzz(_ data: Data) {
             if let permit = acquisition.permit {
                 let outcome: CircuitBreakerOutcome = data.count % 3 == 0 ? .success : .failure
                 let end = now.advanced(by: .seconds(6))
-                _ = current.modify(at: end, configuration: configuration) { $0.record(outcome, for: permit, at: end, configuration: configuration) }
+                _ = current.modify(at: end, configuration: configuration) {
+                    $0.record(outcome, for: permit, at: end, configuration: configuration)
+                }
             }
             _ = current.machine.snapshot(at: now, configuration: configuration)
             requireRoundTrip(current, configuration)
