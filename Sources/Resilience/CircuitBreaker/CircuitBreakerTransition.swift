@@ -31,7 +31,7 @@ public struct CircuitBreakerTransition: Hashable, Sendable, CustomStringConverti
         public static let slowCallRate = Reason(.slowCallRate)
         /// Open to half-open: the break duration has passed and a call arrived.
         public static let breakElapsed = Reason(.breakElapsed)
-        /// Half-open to closed: ``CircuitBreakerConfiguration/successesToClose`` probes succeeded.
+        /// Half-open to closed: the probes passed the ``CircuitBreakerConfiguration/halfOpenRule``.
         public static let probesSucceeded = Reason(.probesSucceeded)
         /// Half-open to open: a probe failed.
         public static let probeFailed = Reason(.probeFailed)
