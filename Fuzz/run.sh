@@ -15,7 +15,8 @@
 #
 # The library, swift-log, swift-argument-parser and the tool's ResilienceCommands module are built by
 # SwiftPM with `-sanitize=fuzzer,address` (coverage for libFuzzer, AddressSanitizer) into
-# .build-fuzz (FUZZ_BUILD overrides it); each target's entry file is compiled with
+# .build-fuzz (FUZZ_BUILD overrides it), optimised (FUZZ_CONFIGURATION=debug builds faster and
+# fuzzes slower); each target's entry file is compiled with
 # Fuzz/Support/FuzzEntry.swift and linked against those objects. Each run keeps its corpus in
 # /tmp/resilience-fuzz/TARGET/corpus (FUZZ_WORK overrides /tmp/resilience-fuzz), so later runs
 # continue from it, and writes what it finds (crash-*, timeout-*, oom-*) to
@@ -26,6 +27,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${FUZZ_BUILD:-$root/.build-fuzz}"
 work="${FUZZ_WORK:-/tmp/resilience-fuzz}"
+configuration="${FUZZ_CONFIGURATION:-release}"
 targets=(breaker-state breaker-record breaker-configuration retry-policy arguments)
 
 usage() {
@@ -41,13 +43,13 @@ is_target() {
 
 # The instrumented modules, built once (SwiftPM rebuilds only what changed).
 build_modules() {
-    swift build --package-path "$root/Tools" --target ResilienceCommands -c release \
+    swift build --package-path "$root/Tools" --target ResilienceCommands -c "$configuration" \
         -Xswiftc -sanitize=fuzzer,address --scratch-path "$build" >&2
 }
 
 link_target() {
     local target="$1" bin objects=()
-    bin="$(swift build --package-path "$root/Tools" -c release --scratch-path "$build" --show-bin-path)"
+    bin="$(swift build --package-path "$root/Tools" -c "$configuration" --scratch-path "$build" --show-bin-path)"
     for module in Logging Resilience ArgumentParserToolInfo ArgumentParser ResilienceCommands; do
         objects+=("$bin/$module.build/"*.o)
     done
