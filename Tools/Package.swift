@@ -40,7 +40,10 @@ let package = Package(
                 .product(name: "ResilienceTestKit", package: "swift-resilience"),
                 // Built before the tests, which start the real `resilience` binary as a child process.
                 "resilience",
-            ]
+            ],
+            // State files of format version 1, written by `resilience` before format version 2; read
+            // through #filePath.
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "ResilienceHTTPTests",

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Resilience
 
@@ -128,4 +129,18 @@ extension RetryBudget {
             preconditionFailure("the default token bucket is valid: \(error)")
         }
     }
+
+    /// A store of serialised breaker states, one row per breaker name (a file or a database table).
+    struct BreakerStore: Sendable {
+        func load(_ name: String) async throws -> Data? { nil }
+        func save(_ name: String, _ row: Data) async throws {}
+    }
+
+    /// The system's wall clock.
+    struct WallClock: Sendable {
+        func nanosecondsSinceEpoch() -> Int64 { 1_800_000_000_000_000_000 }
+    }
+
+    static let breakerStore = BreakerStore()
+    static let wallClock = WallClock()
 }
