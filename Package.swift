@@ -2,16 +2,32 @@
 import PackageDescription
 
 // The library products only: a service that depends on `Resilience` resolves swift-log and nothing
-// else. The `resilience` command-line tool, with its own dependencies, is the package in `Tools/`.
+// else. The `resilience` command-line tool and the integration tests, with their own dependencies, are
+// the package in `Tools/`.
+//
+// Integrations with other packages are products gated by traits, which are off by default: a service
+// that wants `ResilienceMetrics` adds `traits: ["Metrics"]` to its `.package(...)` line, and only then
+// resolves swift-metrics. SwiftPM prunes a dependency whose only uses are behind disabled traits, so
+// without the trait the product's module builds empty and its package is never fetched
+// (`.ci/check-dependencies` checks both).
 let package = Package(
     name: "swift-resilience",
     platforms: [.macOS(.v26), .iOS(.v26), .tvOS(.v26), .watchOS(.v26), .visionOS(.v26)],
     products: [
         .library(name: "Resilience", targets: ["Resilience"]),
         .library(name: "ResilienceTestKit", targets: ["ResilienceTestKit"]),
+        .library(name: "ResilienceMetrics", targets: ["ResilienceMetrics"]),
+        .library(name: "ResilienceTracing", targets: ["ResilienceTracing"]),
+    ],
+    traits: [
+        .trait(name: "Metrics", description: "ResilienceMetrics: events recorded through swift-metrics."),
+        .trait(name: "Tracing", description: "ResilienceTracing: events and attempts in swift-distributed-tracing spans."),
+        .default(enabledTraits: []),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2")
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
     ],
     targets: [
         .target(
@@ -22,6 +38,22 @@ let package = Package(
             name: "ResilienceTestKit",
             dependencies: ["Resilience"]
         ),
+        .target(
+            name: "ResilienceMetrics",
+            dependencies: [
+                "Resilience",
+                .product(name: "CoreMetrics", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
+            ]
+        ),
+        .target(
+            name: "ResilienceTracing",
+            dependencies: [
+                "Resilience",
+                .product(name: "Tracing", package: "swift-distributed-tracing", condition: .when(traits: ["Tracing"])),
+            ]
+        ),
+        // The root's own tests cover the core only; the integration products are tested in Tools/,
+        // which enables their traits (so their dependencies are built once, there).
         .testTarget(
             name: "ResilienceTests",
             dependencies: [
