@@ -1,5 +1,7 @@
 #if Metrics
 
+import Resilience
+
 /// Every metric the observer records, with how its dimensions are laid out: the one place the naming
 /// scheme lives (``MetricsObserver/metrics`` and the documentation are checked against it).
 enum MetricID: UInt8, Hashable, Sendable, CaseIterable {
@@ -103,6 +105,9 @@ enum DimensionValue {
     static let successWithRetry = "successWithRetry"
     static let failureWithoutRetry = "failureWithoutRetry"
     static let failureWithRetry = "failureWithRetry"
+    /// The names of the success path's event kinds, so that their keys are built without reading the event.
+    static let attemptSucceeded = ResilienceEvent.Kind.attemptSucceeded.name
+    static let callCompleted = ResilienceEvent.Kind.callCompleted.name
 }
 
 #endif

@@ -101,26 +101,40 @@ public final class MetricsObserver: ResilienceObserver {
     // MARK: - Success path
 
     private func recordSuccessfulAttempt(_ event: ResilienceEvent) {
-        let key = ScopeKey(pipeline: event.pipeline ?? DimensionValue.none, strategy: event.strategy)
+        let pipeline = event.pipeline ?? DimensionValue.none
+        let strategy = event.strategy
         let firstAttempt = (event.attempt ?? 1) <= 1
         let nanoseconds = event.duration?.timerNanoseconds
         registry.withLock { registry in
-            registry.update(key) { scope, makers in
-                makers.counter(&scope.attemptSucceededEvents, SeriesKey(metric: .events, first: event.kind.name)).increment(by: 1)
-                makers.counter(&scope.successfulAttempts, SeriesKey(metric: .attempts, first: DimensionValue.success)).increment(by: 1)
+            registry.update(pipeline: pipeline, strategy: strategy) { scope in
+                increment(&scope.attemptSucceededEvents, orMake: counter(.events, DimensionValue.attemptSucceeded, pipeline, strategy))
+                increment(&scope.successfulAttempts, orMake: counter(.attempts, DimensionValue.success, pipeline, strategy))
                 if let nanoseconds {
-                    makers.timer(&scope.successfulAttemptDurations, SeriesKey(metric: .attemptDuration, first: DimensionValue.success))
-                        .recordNanoseconds(nanoseconds)
+                    recordDuration(
+                        nanoseconds, in: &scope.successfulAttemptDurations,
+                        orMake: timer(.attemptDuration, DimensionValue.success, pipeline, strategy))
                 }
                 if firstAttempt {
-                    makers.counter(&scope.successesWithoutRetry, SeriesKey(metric: .retryCalls, first: DimensionValue.successWithoutRetry))
-                        .increment(by: 1)
+                    increment(
+                        &scope.successesWithoutRetry, orMake: counter(.retryCalls, DimensionValue.successWithoutRetry, pipeline, strategy))
                 } else {
-                    makers.counter(&scope.successesWithRetry, SeriesKey(metric: .retryCalls, first: DimensionValue.successWithRetry))
-                        .increment(by: 1)
+                    increment(&scope.successesWithRetry, orMake: counter(.retryCalls, DimensionValue.successWithRetry, pipeline, strategy))
                 }
             }
         }
+    }
+
+    /// A counter of `metric` in the scope of `pipeline` and `strategy`, whose first value dimension is
+    /// `value` and the others empty: made for a success path slot, on first use.
+    private func counter(_ metric: MetricID, _ value: String, _ pipeline: String, _ strategy: String) -> any CounterHandler {
+        let dimensions = metric.dimensions(in: ScopeKey(pipeline: pipeline, strategy: strategy), values: [value, "", ""])
+        return factory.makeCounter(label: metric.name, dimensions: dimensions)
+    }
+
+    /// A timer of `metric`, made as ``counter(_:_:_:_:)`` makes counters.
+    private func timer(_ metric: MetricID, _ value: String, _ pipeline: String, _ strategy: String) -> any TimerHandler {
+        let dimensions = metric.dimensions(in: ScopeKey(pipeline: pipeline, strategy: strategy), values: [value, "", ""])
+        return factory.makeTimer(label: metric.name, dimensions: dimensions)
     }
 
     /// A pipeline's call ended: its scope is the pipeline itself (`pipeline.name` and `strategy.name`
@@ -130,17 +144,23 @@ public final class MetricsObserver: ResilienceObserver {
         let nanoseconds = event.duration?.timerNanoseconds
         let category = event.classification?.category.name ?? DimensionValue.none
         guard let error = event.error else {
+            let pipeline = event.strategy
             registry.withLock { registry in
-                registry.update(key) { scope, makers in
-                    if category.isEmpty {
-                        makers.counter(&scope.callCompletedEvents, SeriesKey(metric: .events, first: event.kind.name)).increment(by: 1)
-                    } else {
-                        makers.counter(SeriesKey(metric: .events, first: event.kind.name, second: category), in: &scope).increment(by: 1)
+                guard category.isEmpty else {
+                    // A success with a classification: only a hand-made event can say that.
+                    registry.update(key) { scope, makers in
+                        makers.counter(SeriesKey(metric: .events, first: DimensionValue.callCompleted, second: category), in: &scope)
+                            .increment(by: 1)
                     }
-                    makers.counter(&scope.successfulCalls, SeriesKey(metric: .calls, first: DimensionValue.success)).increment(by: 1)
+                    return
+                }
+                registry.update(pipeline: pipeline, strategy: pipeline) { scope in
+                    increment(&scope.callCompletedEvents, orMake: counter(.events, DimensionValue.callCompleted, pipeline, pipeline))
+                    increment(&scope.successfulCalls, orMake: counter(.calls, DimensionValue.success, pipeline, pipeline))
                     if let nanoseconds {
-                        makers.timer(&scope.successfulCallDurations, SeriesKey(metric: .callDuration, first: DimensionValue.success))
-                            .recordNanoseconds(nanoseconds)
+                        recordDuration(
+                            nanoseconds, in: &scope.successfulCallDurations,
+                            orMake: timer(.callDuration, DimensionValue.success, pipeline, pipeline))
                     }
                 }
             }
@@ -150,9 +170,11 @@ public final class MetricsObserver: ResilienceObserver {
             let type = registry.typeName(of: error)
             registry.update(key) { scope, makers in
                 if category.isEmpty {
-                    makers.counter(&scope.callCompletedEvents, SeriesKey(metric: .events, first: event.kind.name)).increment(by: 1)
+                    increment(
+                        &scope.callCompletedEvents, orMake: counter(.events, DimensionValue.callCompleted, key.pipeline, key.strategy))
                 } else {
-                    makers.counter(SeriesKey(metric: .events, first: event.kind.name, second: category), in: &scope).increment(by: 1)
+                    makers.counter(SeriesKey(metric: .events, first: DimensionValue.callCompleted, second: category), in: &scope)
+                        .increment(by: 1)
                 }
                 makers.counter(SeriesKey(metric: .calls, first: DimensionValue.failure, second: category, third: type), in: &scope)
                     .increment(by: 1)

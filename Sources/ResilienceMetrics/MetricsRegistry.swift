@@ -24,6 +24,8 @@ struct SeriesKey: Hashable, Sendable {
 /// The handlers made for one scope. The series a successful call touches have slots of their own,
 /// so the success path looks up one scope and no series; every other series is found by its key.
 struct Scope {
+    let key: ScopeKey
+
     var attemptSucceededEvents: (any CounterHandler)?
     var successfulAttempts: (any CounterHandler)?
     var successfulAttemptDurations: (any TimerHandler)?
@@ -36,23 +38,72 @@ struct Scope {
     var counters: [SeriesKey: any CounterHandler] = [:]
     var timers: [SeriesKey: any TimerHandler] = [:]
     var gauges: [SeriesKey: any RecorderHandler] = [:]
+
+    init(key: ScopeKey) {
+        self.key = key
+    }
 }
 
 /// Every handler the observer has made, by scope and series, and the names of the error types it has
 /// seen. Lives in the observer's mutex; each handler is made once, on first use, and then found
 /// without allocating.
+///
+/// Scopes are values in one array, updated in place (no reference, so no run-time exclusivity
+/// check), found through a short list of the recent ones and, failing that, a dictionary.
 struct MetricsRegistry {
+    /// How many scopes are found without hashing their names.
+    static let recentCapacity = 8
+
     let factory: any MetricsFactory
-    var scopes: [ScopeKey: Scope] = [:]
+    var scopes: [Scope] = []
+    var indices: [ScopeKey: Int] = [:]
+    /// The indices of the scopes used last, searched first: comparing names that share their storage
+    /// (as the names in one strategy's events do) costs a comparison of two words; hashing them costs
+    /// much more.
+    var recent: [Int] = []
+    var nextRecent = 0
     var errorTypeNames: [ObjectIdentifier: String] = [:]
 
     init(factory: any MetricsFactory) {
         self.factory = factory
+        recent.reserveCapacity(Self.recentCapacity)
     }
 
-    /// Runs `body` on the scope of `key`, made empty on first use.
+    /// Runs `body` on the scope of `key`, made empty on first use, with the makers of its handlers.
     mutating func update<Result>(_ key: ScopeKey, _ body: (inout Scope, Makers) -> Result) -> Result {
-        body(&scopes[key, default: Scope()], Makers(factory: factory, scope: key))
+        let index = self.index(pipeline: key.pipeline, strategy: key.strategy)
+        return body(&scopes[index], Makers(factory: factory, scope: key))
+    }
+
+    /// Runs `body` on the scope of `pipeline` and `strategy`, made empty on first use. For the success
+    /// path: the names are borrowed, and nothing is copied unless the scope is new.
+    mutating func update<Result>(pipeline: String, strategy: String, _ body: (inout Scope) -> Result) -> Result {
+        let index = self.index(pipeline: pipeline, strategy: strategy)
+        return body(&scopes[index])
+    }
+
+    /// The index of the scope of `pipeline` and `strategy`: from the recent ones, else the
+    /// dictionary (made on first use), and then made recent in place of the oldest.
+    private mutating func index(pipeline: String, strategy: String) -> Int {
+        for index in recent where scopes[index].key.strategy == strategy && scopes[index].key.pipeline == pipeline {
+            return index
+        }
+        let key = ScopeKey(pipeline: pipeline, strategy: strategy)
+        let index: Int
+        if let existing = indices[key] {
+            index = existing
+        } else {
+            index = scopes.count
+            scopes.append(Scope(key: key))
+            indices[key] = index
+        }
+        if recent.count < Self.recentCapacity {
+            recent.append(index)
+        } else {
+            recent[nextRecent] = index
+            nextRecent = (nextRecent + 1) % Self.recentCapacity
+        }
+        return index
     }
 
     /// The name of `error`'s type, such as `Resilience.TimeoutError`: computed once per type.
@@ -70,22 +121,6 @@ struct MetricsRegistry {
 struct Makers {
     let factory: any MetricsFactory
     let scope: ScopeKey
-
-    /// The handler in `slot`, made for `series` on first use.
-    func counter(_ slot: inout (any CounterHandler)?, _ series: SeriesKey) -> any CounterHandler {
-        if let handler = slot { return handler }
-        let handler = makeCounter(series)
-        slot = handler
-        return handler
-    }
-
-    /// The handler in `slot`, made for `series` on first use.
-    func timer(_ slot: inout (any TimerHandler)?, _ series: SeriesKey) -> any TimerHandler {
-        if let handler = slot { return handler }
-        let handler = makeTimer(series)
-        slot = handler
-        return handler
-    }
 
     /// The counter of `series` in `scope`, made on first use.
     func counter(_ series: SeriesKey, in scope: inout Scope) -> any CounterHandler {
@@ -119,6 +154,18 @@ struct Makers {
     private func makeTimer(_ series: SeriesKey) -> any TimerHandler {
         factory.makeTimer(label: series.metric.name, dimensions: series.metric.dimensions(in: scope, values: series.values))
     }
+}
+
+/// Increments the counter in `slot`, made by `make` on first use.
+func increment(_ slot: inout (any CounterHandler)?, orMake make: @autoclosure () -> any CounterHandler) {
+    if slot == nil { slot = make() }
+    slot?.increment(by: 1)
+}
+
+/// Records `nanoseconds` in the timer in `slot`, made by `make` on first use.
+func recordDuration(_ nanoseconds: Int64, in slot: inout (any TimerHandler)?, orMake make: @autoclosure () -> any TimerHandler) {
+    if slot == nil { slot = make() }
+    slot?.recordNanoseconds(nanoseconds)
 }
 
 extension Duration {

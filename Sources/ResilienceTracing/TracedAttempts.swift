@@ -76,10 +76,21 @@ public struct TracedAttempts<Base: ResilienceStrategy>: ResilienceStrategy {
     /// - Parameter operation: The work to run, in the caller's isolation.
     /// - Returns: What `base` produces.
     /// - Throws: What `base` lets through, unchanged.
+    @inlinable
     nonisolated(nonsending) public func execute<Result>(
         _ operation: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
+        // Inlinable, so that the untraced path is specialised for the caller's types like `base` alone.
         guard let parent = ServiceContext.current else { return try await base.execute(operation) }
+        return try await execute(operation, tracedUnder: parent)
+    }
+
+    /// Runs `operation` through `base`, each attempt in a child span of `parent`.
+    @usableFromInline
+    nonisolated(nonsending) func execute<Result>(
+        _ operation: nonisolated(nonsending) () async throws -> Result,
+        tracedUnder parent: ServiceContext
+    ) async throws -> Result {
         let tracer = self.tracer ?? InstrumentationSystem.tracer
         if tracer is NoOpTracer { return try await base.execute(operation) }
         let attempts = Atomic<Int>(0)

@@ -11,4 +11,6 @@ let benchmarks: @Sendable () -> Void = {
     retryBenchmarks()
     circuitBreakerBenchmarks()
     pipelineBenchmarks()
+    observerBenchmarks()
+    observerEventBenchmarks()
 }

@@ -206,6 +206,32 @@ struct MetricsObserverTests {
                 "resilience.attempts{pipeline.name=,strategy.name=r,outcome=failure,error.category=transient,error.type=} 1"))
     }
 
+    @Test("calls from many tasks at once are each counted once")
+    func concurrentCalls() async throws {
+        let metrics = TestMetrics()
+        let pipeline = try makePipeline(metrics, clock: ManualClock())
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    for call in 0..<100 {
+                        if (task + call) % 4 == 0 {
+                            _ = try? await pipeline.execute { () async throws -> Int in throw FlakyError.permanent }
+                        } else {
+                            _ = try await pipeline.execute { call }
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(metrics.counterTotal(label: MetricsObserver.MetricName.calls) == 800)
+        let failures = metrics.counters(label: MetricsObserver.MetricName.calls).filter {
+            $0.dimensions.contains { $0 == ("outcome", "failure") }
+        }
+        #expect(failures.map(\.totalValue) == [200])
+        #expect(metrics.counterTotal(label: MetricsObserver.MetricName.attempts) == 800)
+    }
+
     @Test("a nested pipeline's calls are counted under its own name, and the outer pipeline's under its")
     func nestedPipelines() async throws {
         let metrics = TestMetrics()
