@@ -14,6 +14,7 @@ func observerBenchmarks() {
         }
     }
     let unobserved = pipeline("unobserved", observer: nil)
+    let watched = pipeline("watched", observer: ClosureObserver { blackHole($0) })
     let metered = pipeline("metered", observer: MetricsObserver(factory: NOOPMetricsHandler.instance))
     let traced = pipeline("traced", observer: TracingObserver())
     let logged = pipeline("logged", observer: LoggingObserver())
@@ -34,6 +35,10 @@ func observerBenchmarks() {
 
     Benchmark("Observers: retry + circuit breaker, first attempt succeeds, no observer") { benchmark in
         try await measure(unobserved, benchmark)
+    }
+
+    Benchmark("Observers: retry + circuit breaker, first attempt succeeds, an observer that does nothing") { benchmark in
+        try await measure(watched, benchmark)
     }
 
     Benchmark("Observers: retry + circuit breaker, first attempt succeeds, MetricsObserver on a no-op factory") { benchmark in
