@@ -78,7 +78,8 @@ public final class MetricsObserver: ResilienceObserver {
     /// Sets the state gauge of `breaker` to its current state: 1 for that state, 0 for the others.
     ///
     /// The observer otherwise learns a breaker's state from its changes of state; call this once when
-    /// you set the breaker up so that the gauge exists (at `closed`) before the first change.
+    /// you set the breaker up so that the gauge exists (at its current state: `closed` for a new breaker)
+    /// before the first change.
     ///
     /// - Parameter breaker: The circuit breaker.
     public func recordState<ClockType: Clock>(of breaker: CircuitBreaker<ClockType>) {
