@@ -2,12 +2,15 @@
 import PackageDescription
 
 // The library products only: a service that depends on `Resilience` resolves swift-log and nothing
-// else. The `resilience` command-line tool, with its own dependencies, is the package in `Tools/`.
+// else. The `resilience` command-line tool and the integration tests, with their own dependencies, are
+// the package in `Tools/`.
 //
-// Integration products with dependencies of their own are trait-gated, with no default traits: a
-// product's module is empty, and its dependency is not resolved, unless a consumer enables its trait
-// (`.package(url: ..., from: ..., traits: ["HTTP"])`). Trait names are compilation conditions, so each
-// of such a product's files is wrapped in `#if TRAIT`.
+// Integrations with other packages are products gated by traits, which are off by default: a service
+// that wants `ResilienceMetrics` adds `traits: ["Metrics"]` to its `.package(...)` line, and only then
+// resolves swift-metrics. SwiftPM prunes a dependency whose only uses are behind disabled traits, so
+// without the trait the product's module builds empty and its package is never fetched
+// (`.ci/check-dependencies` checks both). Trait names are compilation conditions, so each of such a
+// product's files is wrapped in `#if TRAIT`.
 let package = Package(
     name: "swift-resilience",
     platforms: [.macOS(.v26), .iOS(.v26), .tvOS(.v26), .watchOS(.v26), .visionOS(.v26)],
@@ -15,18 +18,24 @@ let package = Package(
         .library(name: "Resilience", targets: ["Resilience"]),
         .library(name: "ResilienceTestKit", targets: ["ResilienceTestKit"]),
         .library(name: "ResilienceHTTP", targets: ["ResilienceHTTP"]),
+        .library(name: "ResilienceMetrics", targets: ["ResilienceMetrics"]),
+        .library(name: "ResilienceTracing", targets: ["ResilienceTracing"]),
     ],
     traits: [
         .trait(
             name: "HTTP",
             description: "The ResilienceHTTP product: HTTP response classification, delay hints, idempotency, the standard HTTP pipeline."
         ),
+        .trait(name: "Metrics", description: "ResilienceMetrics: events recorded through swift-metrics."),
+        .trait(name: "Tracing", description: "ResilienceTracing: events and attempts in swift-distributed-tracing spans."),
         .default(enabledTraits: []),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // The HTTP trait's; its default FoundationURL trait is off, so ResilienceHTTP does not pull in Foundation.
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
     ],
     targets: [
         .target(
@@ -37,8 +46,20 @@ let package = Package(
             name: "ResilienceTestKit",
             dependencies: ["Resilience"]
         ),
-        // Its tests are in the Tools package (`Tools/Package.swift`, which enables the trait), so that the
-        // root's `swift test` stays core-only.
+        .target(
+            name: "ResilienceMetrics",
+            dependencies: [
+                "Resilience",
+                .product(name: "CoreMetrics", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
+            ]
+        ),
+        .target(
+            name: "ResilienceTracing",
+            dependencies: [
+                "Resilience",
+                .product(name: "Tracing", package: "swift-distributed-tracing", condition: .when(traits: ["Tracing"])),
+            ]
+        ),
         .target(
             name: "ResilienceHTTP",
             dependencies: [
@@ -46,6 +67,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types", condition: .when(traits: ["HTTP"])),
             ]
         ),
+        // The root's own tests cover the core only; the integration products are tested in Tools/,
+        // which enables their traits (so their dependencies are built once, there).
         .testTarget(
             name: "ResilienceTests",
             dependencies: [

@@ -5,8 +5,10 @@ let package = Package(
     name: "swift-resilience-benchmarks",
     platforms: [.macOS(.v26)],
     dependencies: [
-        .package(name: "swift-resilience", path: "..", traits: ["HTTP"]),
+        // The integration traits, for the HTTP and the observers' benchmarks.
+        .package(name: "swift-resilience", path: "..", traits: ["HTTP", "Metrics", "Tracing"]),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -17,6 +19,9 @@ let package = Package(
                 .product(name: "Resilience", package: "swift-resilience"),
                 .product(name: "ResilienceHTTP", package: "swift-resilience"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ResilienceMetrics", package: "swift-resilience"),
+                .product(name: "ResilienceTracing", package: "swift-resilience"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             path: "Benchmarks/ResilienceBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -15,4 +15,6 @@ let benchmarks: @Sendable () -> Void = {
     observabilityBenchmarks()
     httpBenchmarks()
     hedgingBenchmarks()
+    observerBenchmarks()
+    observerEventBenchmarks()
 }
