@@ -15,11 +15,17 @@ let package = Package(
         .library(name: "Resilience", targets: ["Resilience"]),
         .library(name: "ResilienceTestKit", targets: ["ResilienceTestKit"]),
         .library(name: "ResilienceHTTP", targets: ["ResilienceHTTP"]),
+        .library(name: "ResilienceAsyncHTTPClient", targets: ["ResilienceAsyncHTTPClient"]),
     ],
     traits: [
         .trait(
             name: "HTTP",
             description: "The ResilienceHTTP product: HTTP response classification, delay hints, idempotency, the standard HTTP pipeline."
+        ),
+        .trait(
+            name: "AsyncHTTPClient",
+            description: "The ResilienceAsyncHTTPClient product: AsyncHTTPClient requests through a resilience pipeline (enables HTTP).",
+            enabledTraits: ["HTTP"]
         ),
         .default(enabledTraits: []),
     ],
@@ -27,6 +33,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // The HTTP trait's; its default FoundationURL trait is off, so ResilienceHTTP does not pull in Foundation.
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
+        // The AsyncHTTPClient trait's.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         .target(
@@ -44,6 +53,20 @@ let package = Package(
             dependencies: [
                 "Resilience",
                 .product(name: "HTTPTypes", package: "swift-http-types", condition: .when(traits: ["HTTP"])),
+            ]
+        ),
+        // Its tests are in the Tools package too, against a real server on loopback.
+        .target(
+            name: "ResilienceAsyncHTTPClient",
+            dependencies: [
+                "Resilience",
+                "ResilienceHTTP",
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: .when(traits: ["AsyncHTTPClient"])),
+                .product(name: "AsyncHTTPClient", package: "async-http-client", condition: .when(traits: ["AsyncHTTPClient"])),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["AsyncHTTPClient"])),
+                .product(name: "NIOHTTP1", package: "swift-nio", condition: .when(traits: ["AsyncHTTPClient"])),
+                .product(name: "NIOPosix", package: "swift-nio", condition: .when(traits: ["AsyncHTTPClient"])),
+                .product(name: "Logging", package: "swift-log", condition: .when(traits: ["AsyncHTTPClient"])),
             ]
         ),
         .testTarget(

@@ -1,0 +1,57 @@
+#if AsyncHTTPClient
+import AsyncHTTPClient
+import HTTPTypes
+import NIOHTTP1
+
+extension HTTPRequest {
+    /// The head of an AsyncHTTPClient request, as a strategy reads it: method, scheme, authority,
+    /// path and fields. The URL is split without validation (AsyncHTTPClient validates it when it
+    /// sends the request): `scheme://authority/path?query`.
+    init(_ request: HTTPClientRequest) {
+        let url = request.url
+        var scheme: String?
+        var authority: String?
+        var path = url
+        if let separator = url.range(of: "://") {
+            scheme = String(url[..<separator.lowerBound])
+            let rest = url[separator.upperBound...]
+            let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+            authority = String(rest[..<end])
+            path = rest[end...].isEmpty ? "/" : String(rest[end...])
+        }
+        self.init(
+            method: HTTPRequest.Method(request.method.rawValue) ?? .get,
+            scheme: scheme,
+            authority: authority,
+            path: path,
+            headerFields: HTTPFields(request.headers)
+        )
+    }
+}
+
+extension HTTPResponse {
+    /// The head of an AsyncHTTPClient response: its status code and fields, as a classifier reads
+    /// them (not the reason phrase). A code outside 0...999, which no HTTP/1 or HTTP/2 parser
+    /// produces, counts as 999 (a permanent failure in the classifier's table).
+    init(_ response: HTTPClientResponse) {
+        let code = Int(response.status.code)
+        self.init(
+            status: HTTPResponse.Status(code: (0...999).contains(code) ? code : 999),
+            headerFields: HTTPFields(response.headers)
+        )
+    }
+}
+
+extension HTTPFields {
+    /// NIO's header fields; a name that is not a valid field name is left out.
+    init(_ headers: HTTPHeaders) {
+        self.init()
+        reserveCapacity(headers.count)
+        for (name, value) in headers {
+            guard let name = HTTPField.Name(name) else { continue }
+            append(HTTPField(name: name, value: value))
+        }
+    }
+}
+
+#endif
