@@ -1,0 +1,82 @@
+import AsyncHTTPClient
+import FaultServer
+import NIOCore
+import Resilience
+import ResilienceAsyncHTTPClient
+import ResilienceHTTP
+import ResilienceTestKit
+import Testing
+
+/// The connection pool after many retried requests: the server counts the connections it accepted
+/// and those still open, and waits on those counts (never on the wall clock).
+@Suite("The connection pool stays healthy through retries")
+struct PoolHealthTests {
+    /// Sends `count` requests, `concurrency` at a time, each to its own path.
+    func sendAll(
+        _ count: Int,
+        concurrency: Int,
+        to server: FaultServer,
+        client: HTTPClient,
+        retry: HTTPRetry<ManualClock>,
+        retriedBodyLimit: Int = HTTPClient.defaultRetriedBodyLimit
+    ) async throws -> [HTTPResponseStatus] {
+        try await withThrowingTaskGroup(of: [HTTPResponseStatus].self) { group in
+            for worker in 0..<concurrency {
+                group.addTask {
+                    var statuses: [HTTPResponseStatus] = []
+                    for index in stride(from: worker, to: count, by: concurrency) {
+                        let response = try await client.execute(
+                            request(server.url("/r\(index)")), through: retry, retriedBodyLimit: retriedBodyLimit
+                        )
+                        _ = try await response.body.collect(upTo: 1 << 20)
+                        statuses.append(response.status)
+                    }
+                    return statuses
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+    }
+
+    @Test("1,000 requests, each retried once after a drained 503: never more connections than the pool's 8, all reused")
+    func drained() async throws {
+        let count = 1_000
+        var scripts: [String: FaultScript] = [:]
+        for index in 0..<count { scripts["/r\(index)"] = FaultScript([.respond(503, body: "busy, try again")]) }
+        let retry = plainRetry(clock: ManualClock(advancesAutomatically: true))
+        try await withServer(scripts, configuration: clientConfiguration(maximumConnections: 8)) { server, client in
+            let statuses = try await sendAll(count, concurrency: 8, to: server, client: client, retry: retry)
+            #expect(statuses.count == count)
+            #expect(statuses.allSatisfy { $0 == .ok })
+            #expect(server.counts.requests == 2 * count)
+            // Every retried response was drained, so no connection was ever closed: the pool opened
+            // at most its maximum, and reused them for all 2,000 requests.
+            #expect(server.counts.connectionsAccepted <= 8)
+            #expect(server.counts.connectionsOpen == server.counts.connectionsAccepted)
+            // A final burst on the same pool goes through on the same connections.
+            let burst = try await sendAll(16, concurrency: 16, to: server, client: client, retry: retry)
+            #expect(burst.allSatisfy { $0 == .ok })
+            #expect(server.counts.connectionsAccepted <= 8)
+        }
+    }
+
+    @Test("retried responses too long to drain are dropped: their connections close, the pool stays within 8 and serves a burst")
+    func dropped() async throws {
+        let count = 100
+        var scripts: [String: FaultScript] = [:]
+        for index in 0..<count { scripts["/r\(index)"] = FaultScript([.respond(503, bodyOfSize: 512 * 1024, chunked: true)]) }
+        let retry = plainRetry(clock: ManualClock(advancesAutomatically: true))
+        try await withServer(scripts, configuration: clientConfiguration(maximumConnections: 8)) { server, client in
+            let statuses = try await sendAll(count, concurrency: 8, to: server, client: client, retry: retry, retriedBodyLimit: 1_024)
+            #expect(statuses.allSatisfy { $0 == .ok })
+            #expect(server.counts.requests == 2 * count)
+            // Each drop closed a connection, which the pool replaced...
+            #expect(server.counts.connectionsAccepted > 8)
+            // ... but never held more than its maximum: once the closes arrive, at most 8 are open.
+            await server.waitUntil { $0.connectionsOpen <= 8 }
+            let burst = try await sendAll(16, concurrency: 16, to: server, client: client, retry: retry)
+            #expect(burst.allSatisfy { $0 == .ok })
+            await server.waitUntil { $0.connectionsOpen <= 8 }
+        }
+    }
+}
