@@ -49,7 +49,8 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     if let pipeline {
-        Benchmark("AHC: GET through StandardHTTPPipeline", configuration: .init(setup: LoopbackServer.start, teardown: LoopbackServer.stop)) {
+        Benchmark("AHC: GET through StandardHTTPPipeline", configuration: .init(setup: LoopbackServer.start, teardown: LoopbackServer.stop))
+        {
             benchmark in
             let request = HTTPClientRequest(url: LoopbackServer.url)
             for _ in benchmark.scaledIterations {

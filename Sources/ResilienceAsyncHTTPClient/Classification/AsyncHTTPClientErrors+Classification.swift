@@ -1,15 +1,14 @@
 #if AsyncHTTPClient
 import AsyncHTTPClient
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import Resilience
 
 #if canImport(FoundationEssentials)
 import struct FoundationEssentials.POSIXError
-import enum FoundationEssentials.POSIXErrorCode
 #elseif canImport(Foundation)
 import struct Foundation.POSIXError
-import enum Foundation.POSIXErrorCode
 #endif
 
 // The errors AsyncHTTPClient and SwiftNIO throw, classified for every `ErrorClassifier` (and so every
@@ -17,11 +16,12 @@ import enum Foundation.POSIXErrorCode
 // here, so no rule needs registering. What each fault produced against a real server on loopback is
 // in the tests (`AsyncHTTPClientErrorTests`) and in the article "Calling through a pipeline".
 //
-// The conformances of SwiftNIO's types (`IOError`, `ChannelError`, `NIOConnectionError`) belong to
+// The conformances of SwiftNIO's types (`IOError`, `ChannelError`, `NIOConnectionError`,
+// `HTTPParserError`) belong to
 // this module alone: another product of this package built on SwiftNIO must share them (move them
 // to a common target), never declare its own.
 
-extension HTTPClientError: @retroactive ClassifiableError {
+extension HTTPClientError: ClassifiableError {
     /// How resilience strategies treat this error:
     ///
     /// | error | category |
@@ -45,24 +45,33 @@ extension HTTPClientError: @retroactive ClassifiableError {
     }
 }
 
-extension IOError: @retroactive ClassifiableError {
+extension IOError: ClassifiableError {
     /// Its `errno`, classified as a `POSIXError` of that code is: `ECONNREFUSED`, `ECONNRESET`,
     /// `EPIPE`, `EHOSTUNREACH`, … ``Resilience/ErrorCategory/connectionFailure``; `ETIMEDOUT`
     /// ``Resilience/ErrorCategory/timeout``; `EIO`, `EAGAIN`, `EMFILE`, …
     /// ``Resilience/ErrorCategory/ioFailure``; others ``Resilience/ErrorCategory/permanent``.
     public var resilienceClassification: ErrorClassification {
-        guard let code = POSIXErrorCode(rawValue: errnoCode) else { return .permanent }
+        guard let code = POSIXError.Code(rawValue: errnoCode) else { return .permanent }
         return ErrorClassifier.builtInClassification(of: POSIXError(code)) ?? .permanent
     }
 }
 
-extension NIOConnectionError: @retroactive ClassifiableError {
+extension NIOConnectionError: ClassifiableError {
     /// ``Resilience/ErrorCategory/connectionFailure``: no connection could be made to any of the
     /// host's addresses (refused, unreachable, or a failed DNS lookup).
     public var resilienceClassification: ErrorClassification { .connectionFailure }
 }
 
-extension ChannelError: @retroactive ClassifiableError {
+extension HTTPParserError: ClassifiableError {
+    /// `invalidEOFState` (the connection closed before the response's declared end: "stream ended
+    /// at an unexpected time") is ``Resilience/ErrorCategory/connectionFailure``; the others, a
+    /// response that is not valid HTTP, are ``Resilience/ErrorCategory/permanent``.
+    public var resilienceClassification: ErrorClassification {
+        self == .invalidEOFState ? .connectionFailure : .permanent
+    }
+}
+
+extension ChannelError: ClassifiableError {
     /// `connectTimeout` is ``Resilience/ErrorCategory/timeout``; a channel closed under the request
     /// (`ioOnClosedChannel`, `alreadyClosed`, `eof`, `inputClosed`, `outputClosed`) or a host
     /// unreachable is ``Resilience/ErrorCategory/connectionFailure``; the others, misuses of a

@@ -78,7 +78,7 @@ extension HTTPClient {
         deadline: NIODeadline = .distantFuture,
         logger: Logger? = nil
     ) async throws -> HTTPClientResponse {
-        try Task.checkCancellation()
+        try _Concurrency.Task.checkCancellation()
         var options = options
         if makeBody == nil, let body = request.body, !body.canBeSentAgain {
             options.bodyIsReplayable = false

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import HTTPTypes
 import Logging
 import NIOCore
+import NIOHTTP1
 import Resilience
 import ResilienceHTTP
 

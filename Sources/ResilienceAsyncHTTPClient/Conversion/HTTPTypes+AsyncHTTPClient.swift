@@ -8,16 +8,20 @@ extension HTTPRequest {
     /// path and fields. The URL is split without validation (AsyncHTTPClient validates it when it
     /// sends the request): `scheme://authority/path?query`.
     init(_ request: HTTPClientRequest) {
-        let url = request.url
+        let url = request.url.utf8
         var scheme: String?
         var authority: String?
-        var path = url
-        if let separator = url.range(of: "://") {
-            scheme = String(url[..<separator.lowerBound])
-            let rest = url[separator.upperBound...]
-            let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
-            authority = String(rest[..<end])
-            path = rest[end...].isEmpty ? "/" : String(rest[end...])
+        var path = request.url
+        // The scheme ends at the first "://", the authority at the first "/", "?" or "#" after it.
+        if let colon = url.firstIndex(of: UInt8(ascii: ":")),
+            url[colon...].starts(with: "://".utf8)
+        {
+            let start = url.index(colon, offsetBy: 3)
+            let rest = url[start...]
+            let end = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
+            scheme = String(Substring(url[..<colon]))
+            authority = String(Substring(url[start..<end]))
+            path = end == rest.endIndex ? "/" : String(Substring(url[end...]))
         }
         self.init(
             method: HTTPRequest.Method(request.method.rawValue) ?? .get,

@@ -27,7 +27,9 @@ public struct FaultScript: Sendable {
     ///   - faults: The faults to choose from; none means `otherwise` always.
     ///   - otherwise: The step when no fault is drawn.
     /// - Returns: The script.
-    public static func seeded(_ seed: UInt64, faultRate: Double, faults: [FaultStep], otherwise: FaultStep = .respond(200, body: "ok")) -> FaultScript {
+    public static func seeded(
+        _ seed: UInt64, faultRate: Double, faults: [FaultStep], otherwise: FaultStep = .respond(200, body: "ok")
+    ) -> FaultScript {
         FaultScript(source: .seeded(seed, faultRate: faultRate.isNaN ? 0 : min(max(faultRate, 0), 1), faults: faults, otherwise: otherwise))
     }
 

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import NIOConcurrencyHelpers
 import NIOCore
@@ -207,7 +208,8 @@ extension FaultServer {
                 try await context.channel.close()
                 throw ConnectionCutError()
             case .resetConnection:
-                try await context.channel.setOption(ChannelOptions.socketOption(.so_linger), value: linger(l_onoff: 1, l_linger: 0))
+                // Lingering for zero seconds makes the close send an RST instead of a FIN.
+                try await (context.channel as? any SocketOptionProvider)?.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
                 try await context.channel.close()
                 throw ConnectionCutError()
             case .truncated(let status, let declaredLength, let sending):

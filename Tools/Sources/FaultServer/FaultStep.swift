@@ -44,7 +44,9 @@ public struct FaultStep: Sendable, CustomStringConvertible {
     ///   - chunked: Whether to send it chunked, without a `Content-Length`.
     /// - Returns: The step.
     public static func respond(_ status: Int, bodyOfSize size: Int, chunked: Bool = false) -> FaultStep {
-        FaultStep(action: .respond(status: status, headers: [], body: [UInt8](repeating: UInt8(ascii: "x"), count: max(size, 0)), chunked: chunked))
+        FaultStep(
+            action: .respond(
+                status: status, headers: [], body: [UInt8](repeating: UInt8(ascii: "x"), count: max(size, 0)), chunked: chunked))
     }
 
     /// `status` (503 by default) with `Retry-After: seconds`.
@@ -71,10 +73,10 @@ public struct FaultStep: Sendable, CustomStringConvertible {
     /// `status` (429 by default) with `retry-after-ms: milliseconds`.
     ///
     /// - Parameters:
-    ///   - status: The status code.
     ///   - milliseconds: The field's value.
+    ///   - status: The status code.
     /// - Returns: The step.
-    public static func retryAfterMilliseconds(_ status: Int = 429, _ milliseconds: Int) -> FaultStep {
+    public static func retryAfterMilliseconds(_ milliseconds: Int, status: Int = 429) -> FaultStep {
         .respond(status, headers: [("retry-after-ms", "\(milliseconds)")])
     }
 
@@ -83,9 +85,6 @@ public struct FaultStep: Sendable, CustomStringConvertible {
     /// - Parameter status: The status code.
     /// - Returns: The step.
     public static func echo(_ status: Int = 200) -> FaultStep { FaultStep(action: .echo(status: status)) }
-
-    /// 200 with the request's body.
-    public static let echo = FaultStep.echo(200)
 
     /// Answers nothing until ``FaultServer/releaseHeldRequests()`` (then 200, `released`) or the
     /// server stops: a response slower than any time-out, without the test waiting on the wall clock.

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import FaultServer
 import NIOCore
+import NIOHTTP1
 import Resilience
 import ResilienceAsyncHTTPClient
 import ResilienceHTTP
@@ -11,7 +12,9 @@ import Testing
 /// attempt time-outs and deadlines fire on virtual time while the server holds a real request.
 @Suite("AsyncHTTPClient requests through the standard pipeline and within deadlines")
 struct PipelineTests {
-    func pipeline(clock: ManualClock, observer: RecordingObserver? = nil, _ change: (inout StandardHTTPPipelineOptions) -> Void = { _ in })
+    func pipeline(
+        clock: ManualClock, observer: RecordingObserver? = nil, _ change: (inout StandardHTTPPipelineOptions) -> Void = { _ in }
+    )
         throws -> StandardHTTPPipeline<ManualClock>
     {
         let options = try StandardHTTPPipelineOptions.standard.with {
@@ -84,11 +87,14 @@ struct PipelineTests {
         let clock = ManualClock()
         try await withServer(["/": FaultScript([.respond(503, body: "busy 1"), .respond(503, body: "busy 2")])]) { server, client in
             let call = Task { try await client.execute(request(server.url("/")), through: plainRetry(clock: clock), timeout: .seconds(5)) }
-            // The deadline (5 s) and the first wait (2 s); then the second wait, to 6 s, past the deadline.
+            // The deadline (5 s from the call's start, less the real time the call took to start) and
+            // the first wait (2 s); then the second wait, to 6 s, past the deadline.
             await clock.advance(toSleeperDeadline: .init(offset: .seconds(2)))
             await clock.waitForSleepers(count: 2)
-            #expect(clock.pendingDeadlines == [.init(offset: .seconds(5)), .init(offset: .seconds(6))])
-            clock.advance(to: .init(offset: .seconds(5)))
+            let deadline = try #require(clock.pendingDeadlines.first)
+            #expect(deadline > .init(offset: .seconds(4)) && deadline <= .init(offset: .seconds(5)))
+            #expect(clock.pendingDeadlines.last == .init(offset: .seconds(6)))
+            clock.advance(to: deadline)
             let response = try await call.value
             #expect(response.status == .serviceUnavailable)
             #expect(try await text(response) == "busy 2")
@@ -104,7 +110,9 @@ struct PipelineTests {
                 try await client.execute(request(server.url("/")), through: plainRetry(clock: clock), deadline: .now() + .seconds(60))
             }
             await server.waitUntil { $0.held == 1 }
-            await clock.advance(toSleeperDeadline: .init(offset: .seconds(60)))
+            await clock.waitForSleepers(count: 1)
+            let deadline = try #require(clock.advanceToNextDeadline())
+            #expect(deadline > .init(offset: .seconds(59)) && deadline <= .init(offset: .seconds(60)))
             await #expect(throws: HTTPClientError.deadlineExceeded) { try await call.value }
             #expect(server.requests.count == 1)
         }

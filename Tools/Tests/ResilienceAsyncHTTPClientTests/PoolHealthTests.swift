@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import FaultServer
 import NIOCore
+import NIOHTTP1
 import Resilience
 import ResilienceAsyncHTTPClient
 import ResilienceHTTP
@@ -11,18 +12,19 @@ import Testing
 /// and those still open, and waits on those counts (never on the wall clock).
 @Suite("The connection pool stays healthy through retries")
 struct PoolHealthTests {
-    /// Sends `count` requests, `concurrency` at a time, each to its own path.
+    /// Sends `count` requests, `concurrency` at a time, each to its own path, each worker with a
+    /// retry on a clock of its own (so that no worker's waits count against another's time budget).
     func sendAll(
         _ count: Int,
         concurrency: Int,
         to server: FaultServer,
         client: HTTPClient,
-        retry: HTTPRetry<ManualClock>,
         retriedBodyLimit: Int = HTTPClient.defaultRetriedBodyLimit
     ) async throws -> [HTTPResponseStatus] {
         try await withThrowingTaskGroup(of: [HTTPResponseStatus].self) { group in
             for worker in 0..<concurrency {
                 group.addTask {
+                    let retry = plainRetry(clock: ManualClock(advancesAutomatically: true))
                     var statuses: [HTTPResponseStatus] = []
                     for index in stride(from: worker, to: count, by: concurrency) {
                         let response = try await client.execute(
@@ -43,9 +45,8 @@ struct PoolHealthTests {
         let count = 1_000
         var scripts: [String: FaultScript] = [:]
         for index in 0..<count { scripts["/r\(index)"] = FaultScript([.respond(503, body: "busy, try again")]) }
-        let retry = plainRetry(clock: ManualClock(advancesAutomatically: true))
         try await withServer(scripts, configuration: clientConfiguration(maximumConnections: 8)) { server, client in
-            let statuses = try await sendAll(count, concurrency: 8, to: server, client: client, retry: retry)
+            let statuses = try await sendAll(count, concurrency: 8, to: server, client: client)
             #expect(statuses.count == count)
             #expect(statuses.allSatisfy { $0 == .ok })
             #expect(server.counts.requests == 2 * count)
@@ -54,27 +55,45 @@ struct PoolHealthTests {
             #expect(server.counts.connectionsAccepted <= 8)
             #expect(server.counts.connectionsOpen == server.counts.connectionsAccepted)
             // A final burst on the same pool goes through on the same connections.
-            let burst = try await sendAll(16, concurrency: 16, to: server, client: client, retry: retry)
+            let burst = try await sendAll(16, concurrency: 16, to: server, client: client)
             #expect(burst.allSatisfy { $0 == .ok })
             #expect(server.counts.connectionsAccepted <= 8)
         }
     }
 
-    @Test("retried responses too long to drain are dropped: their connections close, the pool stays within 8 and serves a burst")
-    func dropped() async throws {
-        let count = 100
+    @Test(
+        "long retried bodies within the limit are drained, declared (at once) or chunked (when the retry begins): connections reused",
+        arguments: [false, true]
+    )
+    func drainedLong(chunked: Bool) async throws {
+        let count = 40
         var scripts: [String: FaultScript] = [:]
-        for index in 0..<count { scripts["/r\(index)"] = FaultScript([.respond(503, bodyOfSize: 512 * 1024, chunked: true)]) }
-        let retry = plainRetry(clock: ManualClock(advancesAutomatically: true))
+        for index in 0..<count { scripts["/r\(index)"] = FaultScript([.respond(503, bodyOfSize: 512 * 1024, chunked: chunked)]) }
+        try await withServer(scripts, configuration: clientConfiguration(maximumConnections: 4)) { server, client in
+            let statuses = try await sendAll(count, concurrency: 4, to: server, client: client, retriedBodyLimit: 1024 * 1024)
+            #expect(statuses.allSatisfy { $0 == .ok })
+            #expect(server.counts.requests == 2 * count)
+            #expect(server.counts.connectionsAccepted <= 4)
+        }
+    }
+
+    @Test(
+        "retried bodies past the limit are dropped: their connections close, the pool stays within 8 and serves a burst",
+        arguments: [false, true]
+    )
+    func dropped(chunked: Bool) async throws {
+        let count = 60
+        var scripts: [String: FaultScript] = [:]
+        for index in 0..<count { scripts["/r\(index)"] = FaultScript([.respond(503, bodyOfSize: 512 * 1024, chunked: chunked)]) }
         try await withServer(scripts, configuration: clientConfiguration(maximumConnections: 8)) { server, client in
-            let statuses = try await sendAll(count, concurrency: 8, to: server, client: client, retry: retry, retriedBodyLimit: 1_024)
+            let statuses = try await sendAll(count, concurrency: 8, to: server, client: client, retriedBodyLimit: 1_024)
             #expect(statuses.allSatisfy { $0 == .ok })
             #expect(server.counts.requests == 2 * count)
             // Each drop closed a connection, which the pool replaced...
             #expect(server.counts.connectionsAccepted > 8)
             // ... but never held more than its maximum: once the closes arrive, at most 8 are open.
             await server.waitUntil { $0.connectionsOpen <= 8 }
-            let burst = try await sendAll(16, concurrency: 16, to: server, client: client, retry: retry)
+            let burst = try await sendAll(16, concurrency: 16, to: server, client: client)
             #expect(burst.allSatisfy { $0 == .ok })
             await server.waitUntil { $0.connectionsOpen <= 8 }
         }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import NIOCore
+import NIOHTTP1
 import Testing
 
 @testable import ResilienceAsyncHTTPClient
@@ -15,7 +16,7 @@ struct RequestBodyReplayTests {
         arguments: [
             ("a ByteBuffer", HTTPClientRequest.Body.bytes(ByteBuffer(string: "a")), true),
             ("an array", .bytes([UInt8]("a".utf8)), true),
-            ("a string's UTF-8", .bytes("a".utf8), true),
+            ("a string's UTF-8", .bytes("a".utf8, length: .known(1)), true),
             ("a collection with a length", .bytes([UInt8]("abc".utf8)[...], length: .known(3)), true),
             // A sequence without contiguous storage is read once, as a stream (AsyncHTTPClient would not
             // follow a redirect with it either).

@@ -1,11 +1,12 @@
-import Synchronization
 import AsyncHTTPClient
 import FaultServer
 import NIOCore
+import NIOHTTP1
 import Resilience
 import ResilienceAsyncHTTPClient
 import ResilienceHTTP
 import ResilienceTestKit
+import Synchronization
 import Testing
 
 /// Requests through an `HTTPRetry` on a manual clock that advances by itself: the server is real, the
@@ -88,7 +89,7 @@ struct RetryThroughHTTPRetryTests {
     func idempotency() async throws {
         let clock = ManualClock(advancesAutomatically: true)
         let observer = RecordingObserver()
-        let scripts = ["/plain": FaultScript([.respond(503)]), "/keyed": FaultScript([.respond(503), .respond(503)], then: .echo)]
+        let scripts = ["/plain": FaultScript([.respond(503)]), "/keyed": FaultScript([.respond(503), .respond(503)], then: .echo())]
         try await withServer(scripts) { server, client in
             let plain = request(server.url("/plain"), .POST, body: .bytes(ByteBuffer(string: "order 1")))
             let refused = try await client.execute(plain, through: plainRetry(clock: clock, observer: observer))
@@ -96,7 +97,8 @@ struct RetryThroughHTTPRetryTests {
             #expect(server.requests(to: "/plain").count == 1)
             #expect(observer.stopReasons == [.notIdempotent])
 
-            let keyed = request(server.url("/keyed"), .POST, headers: [("Idempotency-Key", "k-1")], body: .bytes(ByteBuffer(string: "order 2")))
+            let keyed = request(
+                server.url("/keyed"), .POST, headers: [("Idempotency-Key", "k-1")], body: .bytes(ByteBuffer(string: "order 2")))
             let accepted = try await client.execute(keyed, through: plainRetry(clock: clock))
             #expect(accepted.status == .ok)
             #expect(try await text(accepted) == "order 2")
@@ -183,10 +185,12 @@ struct RetryThroughHTTPRetryTests {
         let clock = ManualClock(advancesAutomatically: true)
         let observer = RecordingObserver()
         let port = try await closedPort()
-        try await withServer { _, client in
-            let error = await #expect(throws: (any Error).self) {
+        let error: (any Error)? = try await withServer { _, client in
+            await #expect(throws: (any Error).self) {
                 try await client.execute(request("http://127.0.0.1:\(port)/"), through: plainRetry(clock: clock, observer: observer))
             }
+        }
+        do {
             #expect(ErrorClassifier.default.classify(try #require(error)).category == .connectionFailure)
             #expect(observer.events(.attemptFailed).count == 4)
             #expect(observer.stopReasons == [.attemptsExhausted])

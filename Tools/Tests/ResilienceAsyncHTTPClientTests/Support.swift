@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import FaultServer
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import Resilience
 import ResilienceAsyncHTTPClient
@@ -60,7 +61,9 @@ func plainRetry(
 }
 
 /// A request of `method` to `url`, with `headers` and `body`.
-func request(_ url: String, _ method: HTTPMethod = .GET, headers: [(String, String)] = [], body: HTTPClientRequest.Body? = nil)
+func request(
+    _ url: String, _ method: HTTPMethod = .GET, headers: [(String, String)] = [], body: HTTPClientRequest.Body? = nil
+)
     -> HTTPClientRequest
 {
     var request = HTTPClientRequest(url: url)
