@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v26)],
     dependencies: [
         .package(name: "swift-resilience", path: "..", traits: ["HTTP", "AsyncHTTPClient"]),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
         // HTTPClientBenchmarks': the client, and the loopback server it calls.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -17,6 +18,8 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Resilience", package: "swift-resilience"),
+                .product(name: "ResilienceHTTP", package: "swift-resilience"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Benchmarks/ResilienceBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

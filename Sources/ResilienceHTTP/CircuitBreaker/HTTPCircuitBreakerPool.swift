@@ -14,7 +14,7 @@ import Resilience
 ///
 /// **The bound.** The pool keeps at most ``maximumCount`` breakers. When a new authority arrives at a
 /// full pool, the least recently used breaker that is **closed and idle** (no call through
-/// ``execute(for:classifyingResult:_:)`` in flight) is evicted to make room: it holds nothing worth
+/// `execute(for:classifyingResult:_:)` in flight) is evicted to make room: it holds nothing worth
 /// keeping but its recent counts. Breakers that are open, half-open, isolated or disabled are never
 /// evicted, since forgetting them would let calls through to a host known to fail (or undo a manual
 /// decision), nor are those with calls in flight.
@@ -73,7 +73,7 @@ public final class HTTPCircuitBreakerPool<ClockType: Clock>: Sendable where Cloc
     /// The breaker for `authority`: the pooled one, or a new one (kept if there is room or room can be
     /// made; see ``HTTPCircuitBreakerPool``). Calls made on it directly are not counted as in flight,
     /// so it may be evicted while they run (they finish on it; later lookups get a new one): prefer
-    /// ``execute(for:classifyingResult:_:)``.
+    /// `execute(for:classifyingResult:_:)`.
     ///
     /// - Parameter authority: The authority.
     /// - Returns: Its breaker.
@@ -98,7 +98,7 @@ public final class HTTPCircuitBreakerPool<ClockType: Clock>: Sendable where Cloc
     ///     `nil` for a success.
     ///   - operation: The call, run in the caller's isolation.
     /// - Returns: The operation's value.
-    /// - Throws: ``Resilience/CircuitOpenError`` when the authority's breaker refuses the call;
+    /// - Throws: `CircuitOpenError` when the authority's breaker refuses the call;
     ///   otherwise the operation's error, unchanged.
     nonisolated(nonsending) public func execute<Result>(
         for authority: HTTPAuthority,
@@ -133,7 +133,7 @@ public final class HTTPCircuitBreakerPool<ClockType: Clock>: Sendable where Cloc
     ///   - classifyResult: A failure classification for a value that should count as a failure, or `nil`.
     ///   - operation: The call, run in the caller's isolation.
     /// - Returns: The operation's value.
-    /// - Throws: ``Resilience/CircuitOpenError`` when the breaker refuses the call; otherwise the
+    /// - Throws: `CircuitOpenError` when the breaker refuses the call; otherwise the
     ///   operation's error, unchanged.
     nonisolated(nonsending) public func execute<Result>(
         for request: HTTPRequest,

@@ -2,7 +2,7 @@
 import Resilience
 
 /// What an ``HTTPResponseClassifier`` rule says of a response: a success, or a failure of some
-/// ``Resilience/ErrorClassification``.
+/// `ErrorClassification`.
 ///
 /// A rule returns `nil` to leave the response to the next rule, so a rule needs a way to say
 /// "success" that is not `nil`: this.

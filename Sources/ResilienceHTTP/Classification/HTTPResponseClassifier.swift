@@ -2,8 +2,8 @@
 import HTTPTypes
 import Resilience
 
-/// Decides which HTTP responses are failures, of which ``Resilience/ErrorClassification``, and with
-/// which server hint: what a ``Resilience/Retry`` retries and a ``Resilience/CircuitBreaker`` counts
+/// Decides which HTTP responses are failures, of which `ErrorClassification`, and with
+/// which server hint: what a `Retry` retries and a `CircuitBreaker` counts
 /// when an operation *returns* a response rather than throwing.
 ///
 /// **The built-in table**:
@@ -11,21 +11,21 @@ import Resilience
 /// | status | classification |
 /// |---|---|
 /// | 1xx, 2xx, 3xx | success (`nil`) |
-/// | 408 Request Timeout | ``Resilience/ErrorCategory/transient`` |
-/// | 429 Too Many Requests | ``Resilience/ErrorCategory/rateLimited``, with the response's hint |
-/// | other 4xx (400, 401, 403, 404, 409, 422, …) | ``Resilience/ErrorCategory/permanent``: retrying the same request cannot help |
-/// | 500, 502, 504 | ``Resilience/ErrorCategory/transient`` (with the response's hint, if it sent one) |
-/// | 503 Service Unavailable | ``Resilience/ErrorCategory/transient``; with a hint, ``Resilience/ErrorCategory/rateLimited`` with it (the server said when it will take calls again) |
-/// | 501, 505, 506, 508, 510, 511 | ``Resilience/ErrorCategory/permanent``: the server states a fixed fact (not implemented, version not supported, a configuration loop, network authentication required) |
-/// | other 5xx (507, 520–599: proxies' and CDNs' codes) | ``Resilience/ErrorCategory/transient`` |
-/// | below 100 or above 599 | ``Resilience/ErrorCategory/permanent``: not HTTP semantics anyone can rely on |
+/// | 408 Request Timeout | `ErrorCategory.transient` |
+/// | 429 Too Many Requests | `ErrorCategory.rateLimited`, with the response's hint |
+/// | other 4xx (400, 401, 403, 404, 409, 422, …) | `ErrorCategory.permanent`: retrying the same request cannot help |
+/// | 500, 502, 504 | `ErrorCategory.transient` (with the response's hint, if it sent one) |
+/// | 503 Service Unavailable | `ErrorCategory.transient`; with a hint, `ErrorCategory.rateLimited` with it (the server said when it will take calls again) |
+/// | 501, 505, 506, 508, 510, 511 | `ErrorCategory.permanent`: the server states a fixed fact (not implemented, version not supported, a configuration loop, network authentication required) |
+/// | other 5xx (507, 520–599: proxies' and CDNs' codes) | `ErrorCategory.transient` |
+/// | below 100 or above 599 | `ErrorCategory.permanent`: not HTTP semantics anyone can rely on |
 ///
 /// The hint is the response's ``HTTPDelayHint`` (`retry-after-ms`, `x-ms-retry-after-ms`,
 /// `Retry-After`), relative to the classifier's ``wallClock``, parsed only for the failures that are
 /// retried (transient and rate-limited ones); a transient failure keeps its category with the hint
 /// as its `retryAfter`, so the retry waits at least that long.
 ///
-/// **Your rules** come first, most recently added first, as with ``Resilience/ErrorClassifier``: a
+/// **Your rules** come first, most recently added first, as with `ErrorClassifier`: a
 /// rule returns an ``HTTPResponseClassification`` (``HTTPResponseClassification/success`` or
 /// ``HTTPResponseClassification/failure(_:)``) for the responses it knows and `nil` for the others.
 /// A failure from a rule without a `retryAfter` gets the response's hint, so a rule need not parse

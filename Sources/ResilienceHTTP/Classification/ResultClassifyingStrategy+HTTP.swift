@@ -4,8 +4,8 @@ import Resilience
 
 extension ResultClassifyingStrategy {
     /// This strategy for operations returning an `HTTPResponse`, counting the responses `classifier`
-    /// classifies as failures: a ``Resilience/Retry`` retries them (honouring their hints), a
-    /// ``Resilience/CircuitBreaker`` counts them.
+    /// classifies as failures: a `Retry` retries them (honouring their hints), a
+    /// `CircuitBreaker` counts them.
     ///
     /// ```swift
     /// let pipeline = ResiliencePipeline(name: "vision") {

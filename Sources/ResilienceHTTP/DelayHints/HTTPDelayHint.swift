@@ -25,13 +25,13 @@ import HTTPTypes
 /// | `1.5` (a fraction: not RFC 9110's grammar, but sent and commonly accepted) | 1.5 s, rounded up to the nanosecond |
 /// | `0`, an HTTP-date now or in the past | zero: retry as soon as the policy's schedule allows |
 /// | an HTTP-date in the future | the time until then (to the nanosecond of the wall clock) |
-/// | a huge number (`99999999999`, any number of digits), a date centuries ahead | saturated at `Int64.max` ns (292 years): longer than any cap, so the retry fails fast with ``Resilience/RetryStopReason/retryAfterExceedsMaxDelay`` |
+/// | a huge number (`99999999999`, any number of digits), a date centuries ahead | saturated at `Int64.max` ns (292 years): longer than any cap, so the retry fails fast with `RetryStopReason.retryAfterExceedsMaxDelay` |
 /// | empty, `-5`, `+5`, `1e3`, `5s`, `1.`, `.5`, `1 2`, `120, 60`, `soon`, an invalid date (`Feb 30`) | ignored (no hint from this field) |
 ///
 /// A retry loop never retries earlier than a hint and never waits past its policy's cap: a hint
 /// longer than the backoff's `maxDelay` stops the retries at once
-/// (``Resilience/RetryStopReason/retryAfterExceedsMaxDelay``), and one longer than the time left in
-/// the policy's `maxElapsedTime` too (``Resilience/RetryStopReason/elapsedTimeExhausted``).
+/// (`RetryStopReason.retryAfterExceedsMaxDelay`), and one longer than the time left in
+/// the policy's `maxElapsedTime` too (`RetryStopReason.elapsedTimeExhausted`).
 public struct HTTPDelayHint: Hashable, Sendable, CustomStringConvertible {
     /// How long to wait; never negative, at most `Int64.max` nanoseconds.
     public var delay: Duration

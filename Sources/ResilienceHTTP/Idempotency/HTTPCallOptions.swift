@@ -20,13 +20,13 @@ public struct HTTPCallOptions: Sendable {
     public var idempotent: Bool?
     /// Whether the request's body can be sent again. `false` for a body streamed from somewhere that
     /// cannot be rewound (an upload read from a socket): the call is then never retried, whatever
-    /// its method, and reports ``Resilience/RetryStopReason/bodyNotReplayable``. Default: `true`;
+    /// its method, and reports `RetryStopReason.bodyNotReplayable`. Default: `true`;
     /// the operation is called again for each attempt and must produce the body again.
     public var bodyIsReplayable: Bool
     /// Classifies this call's responses instead of the strategy's classifier, or `nil` to use it.
     public var classifier: HTTPResponseClassifier?
     /// Receives this call's events as well as the strategy's observer, or `nil`: to read, for one
-    /// call, why it was not retried (the `retriesEnded` event's ``Resilience/ResilienceEvent/stopReason``).
+    /// call, why it was not retried (the `retriesEnded` event's `ResilienceEvent.stopReason`).
     public var observer: (any ResilienceObserver)?
 
     /// Creates options for one call.

@@ -16,7 +16,7 @@ import Resilience
 ///
 /// Otherwise an ``HTTPRetry`` makes one attempt, and when that fails in a way it would have
 /// retried, it reports why it did not: a `retriesEnded` event with the stop reason
-/// ``Resilience/RetryStopReason/notIdempotent``.
+/// `RetryStopReason.notIdempotent`.
 ///
 /// ```swift
 /// // An API whose POSTs are all safe to repeat (a search endpoint, an LLM completion):
@@ -64,8 +64,8 @@ public struct HTTPIdempotencyPolicy: Hashable, Sendable {
     /// - Parameters:
     ///   - request: The request.
     ///   - options: The call's options.
-    /// - Returns: ``Resilience/RetryStopReason/bodyNotReplayable`` when the call's body cannot be sent
-    ///   again; ``Resilience/RetryStopReason/notIdempotent`` when the call or the policy forbids
+    /// - Returns: `RetryStopReason.bodyNotReplayable` when the call's body cannot be sent
+    ///   again; `RetryStopReason.notIdempotent` when the call or the policy forbids
     ///   retrying; `nil` otherwise.
     public func refusal(for request: HTTPRequest, options: HTTPCallOptions) -> RetryStopReason? {
         guard options.bodyIsReplayable else { return .bodyNotReplayable }

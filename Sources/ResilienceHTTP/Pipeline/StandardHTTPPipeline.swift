@@ -27,10 +27,10 @@ import Resilience
 /// A call returns the first successful response, or the last failing one when the retries end on it
 /// (a 503 after 4 attempts, a 429 whose `Retry-After` is past the cap, a `POST` without an
 /// `Idempotency-Key`), and rethrows the last error unchanged otherwise, or the strategies' own:
-/// ``Resilience/TimeoutError`` (a timeout), ``Resilience/CircuitOpenError`` (the authority's breaker is
+/// `TimeoutError` (a timeout), `CircuitOpenError` (the authority's breaker is
 /// open), a limiter's refusal. Every strategy's events carry the pipeline's ``name`` and go to its
-/// observer, as in a ``Resilience/ResiliencePipeline``, which also hears the end of each call
-/// (``Resilience/ResilienceEvent/Kind/callCompleted``).
+/// observer, as in a `ResiliencePipeline`, which also hears the end of each call
+/// (`ResilienceEvent.Kind.callCompleted`).
 public struct StandardHTTPPipeline<ClockType: Clock>: Sendable, CustomStringConvertible where ClockType.Duration == Duration {
     /// The pipeline's name, carried by its strategies' events.
     public let name: String
@@ -65,7 +65,7 @@ public struct StandardHTTPPipeline<ClockType: Clock>: Sendable, CustomStringConv
     ///   - budget: A retry budget shared with other calls, which may refuse retries.
     ///   - rateLimiter: The outermost strategy, such as a concurrency or rate limiter; `nil` for none.
     ///   - observer: Receives every strategy's events, and the end of each call.
-    /// - Throws: ``Resilience/ConfigurationError`` naming the invalid field of `options`.
+    /// - Throws: `ConfigurationError` naming the invalid field of `options`.
     public init(
         name: String = "http",
         options: StandardHTTPPipelineOptions = .standard,
@@ -161,8 +161,9 @@ public struct StandardHTTPPipeline<ClockType: Clock>: Sendable, CustomStringConv
         let classifier = options.classifier ?? retry.classifier
         callOptions.classifier = classifier
         let authority = HTTPAuthority(request)
-        // A call's own observer hears every strategy, for this call only.
+        // A call's own observer hears every strategy, for this call only, stamped with the pipeline's name.
         let extra = options.observer.map { PipelineContext(name: name, observer: $0) }
+        callOptions.observer = extra?.observer(combinedWith: nil)
         let limiter = extra.flatMap { self.rateLimiter?.joining($0) } ?? self.rateLimiter
         let total = extra.flatMap { self.totalTimeout?.joining($0) } ?? self.totalTimeout
         let attempt = extra.flatMap { self.attemptTimeout?.joining($0) } ?? self.attemptTimeout
@@ -186,7 +187,8 @@ public struct StandardHTTPPipeline<ClockType: Clock>: Sendable, CustomStringConv
         extra: (any ResilienceObserver)?,
         _ call: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
-        let observer = extra.map { PipelineContext(name: name, observer: $0).observer(combinedWith: completionObserver) } ?? completionObserver
+        let observer =
+            extra.map { PipelineContext(name: name, observer: $0).observer(combinedWith: completionObserver) } ?? completionObserver
         guard let observer else { return try await call() }
         let start = clock.now
         do {
@@ -230,7 +232,7 @@ extension StandardHTTPPipeline where ClockType == ContinuousClock {
     ///   - budget: A retry budget shared with other calls, which may refuse retries.
     ///   - rateLimiter: The outermost strategy, such as a concurrency or rate limiter; `nil` for none.
     ///   - observer: Receives every strategy's events, and the end of each call.
-    /// - Throws: ``Resilience/ConfigurationError`` naming the invalid field of `options`.
+    /// - Throws: `ConfigurationError` naming the invalid field of `options`.
     public init(
         name: String = "http",
         options: StandardHTTPPipelineOptions = .standard,

@@ -7,8 +7,8 @@ import Resilience
 /// | field | standard |
 /// |---|---|
 /// | ``totalTimeout`` | 30 s, the whole call, waits included |
-/// | ``retry`` | ``Resilience/RetryPolicy/standardHTTP``: 3 retries, exponential from 2 s, ±25 % jitter |
-/// | ``circuitBreaker`` | ``Resilience/CircuitBreakerConfiguration/standardHTTP``: 10 % failures of at least 100 calls in 30 s, open 5 s |
+/// | ``retry`` | `RetryPolicy.standardHTTP`: 3 retries, exponential from 2 s, ±25 % jitter |
+/// | ``circuitBreaker`` | `CircuitBreakerConfiguration.standardHTTP`: 10 % failures of at least 100 calls in 30 s, open 5 s |
 /// | ``maximumCircuitBreakers`` | 1 000 authorities |
 /// | ``attemptTimeout`` | 10 s, each attempt |
 /// | ``idempotency`` | ``HTTPIdempotencyPolicy/default``: idempotent methods, or an `Idempotency-Key` |
@@ -45,7 +45,7 @@ public struct StandardHTTPPipelineOptions: Hashable, Sendable {
     ///   - maximumCircuitBreakers: The most authorities with a breaker of their own.
     ///   - attemptTimeout: The limit on each attempt, or `nil`.
     ///   - idempotency: Which requests may be retried.
-    /// - Throws: ``Resilience/ConfigurationError`` naming the invalid field (see ``validate()``).
+    /// - Throws: `ConfigurationError` naming the invalid field (see ``validate()``).
     public init(
         totalTimeout: Duration? = .seconds(30),
         retry: RetryPolicy = .standardHTTP,
@@ -89,7 +89,7 @@ public struct StandardHTTPPipelineOptions: Hashable, Sendable {
     ///
     /// - Parameter changes: Sets the fields to change.
     /// - Returns: The changed options.
-    /// - Throws: ``Resilience/ConfigurationError`` naming the first invalid field.
+    /// - Throws: `ConfigurationError` naming the first invalid field.
     public func with(_ changes: (inout StandardHTTPPipelineOptions) -> Void) throws(ConfigurationError) -> StandardHTTPPipelineOptions {
         var copy = self
         changes(&copy)
@@ -99,7 +99,7 @@ public struct StandardHTTPPipelineOptions: Hashable, Sendable {
 
     /// Checks every field, throwing for the first invalid one.
     ///
-    /// - Throws: ``Resilience/ConfigurationError`` naming the field: `totalTimeout` (not positive, or
+    /// - Throws: `ConfigurationError` naming the field: `totalTimeout` (not positive, or
     ///   not longer than the attempt timeout), `retry.…`, `circuitBreaker.…` (including
     ///   `circuitBreaker.slidingWindow` shorter than twice the attempt timeout),
     ///   `maximumCircuitBreakers` (below 1) or `attemptTimeout` (not positive).
@@ -121,11 +121,13 @@ public struct StandardHTTPPipelineOptions: Hashable, Sendable {
         if let attemptTimeout, let window = circuitBreaker.slidingWindow.duration, window / 2 < attemptTimeout {
             throw ConfigurationError(
                 .invalidValue, field: "circuitBreaker.slidingWindow",
-                reason: "must span at least twice attemptTimeout (\(attemptTimeout)), so the calls it judges have had time to fail; got \(window)"
+                reason:
+                    "must span at least twice attemptTimeout (\(attemptTimeout)), so the calls it judges have had time to fail; got \(window)"
             )
         }
         guard maximumCircuitBreakers >= 1 else {
-            throw ConfigurationError(.invalidValue, field: "maximumCircuitBreakers", reason: "must be at least 1, got \(maximumCircuitBreakers)")
+            throw ConfigurationError(
+                .invalidValue, field: "maximumCircuitBreakers", reason: "must be at least 1, got \(maximumCircuitBreakers)")
         }
     }
 

@@ -2,7 +2,7 @@
 import HTTPTypes
 import Resilience
 
-/// A ``Resilience/Retry`` for HTTP requests: it classifies each response (an
+/// A `Retry` for HTTP requests: it classifies each response (an
 /// ``HTTPResponseClassifier``: 429 and 5xx retried, hints honoured) and retries only the requests
 /// that may be sent twice (an ``HTTPIdempotencyPolicy``), taking the request with each call.
 ///
@@ -21,13 +21,13 @@ import Resilience
 ///   ``HTTPCallOptions/idempotent`` set) runs through ``retry``: a failing response is retried like an
 ///   error of its classification, waiting at least as long as the server's hint, never past the
 ///   policy's cap (a hint past it stops the retries at once:
-///   ``Resilience/RetryStopReason/retryAfterExceedsMaxDelay``). When retrying ends on a failing
+///   `RetryStopReason.retryAfterExceedsMaxDelay`). When retrying ends on a failing
 ///   response, that response is returned; on an error, it is rethrown unchanged.
 /// - **A request that may not** (a `POST` without a key, or a body that ``HTTPCallOptions/bodyIsReplayable``
 ///   says cannot be re-sent) is sent once. If it fails in a way the retry would have retried, the
-///   observer hears `retriesEnded` with the stop reason ``Resilience/RetryStopReason/notIdempotent``
-///   (or ``Resilience/RetryStopReason/bodyNotReplayable``); a failure it would not have retried
-///   reports the reason the retry gives (``Resilience/RetryStopReason/notRetryable``), as
+///   observer hears `retriesEnded` with the stop reason `RetryStopReason.notIdempotent`
+///   (or `RetryStopReason.bodyNotReplayable`); a failure it would not have retried
+///   reports the reason the retry gives (`RetryStopReason.notRetryable`), as
 ///   ``retry`` would. Its events are those ``retry`` would emit for one attempt.
 ///
 /// A caller already cancelled gets `CancellationError` and the request is never sent.
@@ -43,7 +43,7 @@ public struct HTTPRetry<ClockType: Clock>: Sendable, CustomStringConvertible whe
     ///
     /// - Parameters:
     ///   - retry: The retry loop; its policy should retry the categories the classifier gives failing
-    ///     responses (``Resilience/RetryPolicy/standardHTTP`` retries transient failures and rate limits).
+    ///     responses (`RetryPolicy.standardHTTP` retries transient failures and rate limits).
     ///   - classifier: Classifies responses.
     ///   - idempotency: Which requests may be retried.
     public init(_ retry: Retry<ClockType>, classifier: HTTPResponseClassifier = .default, idempotency: HTTPIdempotencyPolicy = .default) {
@@ -133,7 +133,8 @@ public struct HTTPRetry<ClockType: Clock>: Sendable, CustomStringConvertible whe
         }
         let classifier = options.classifier ?? self.classifier
         if let refusal = idempotency.refusal(for: request, options: options) {
-            return try await Self.sendOnce(request, refusal: refusal, retry: retry, classify: { classifier.classify(responseHead($0)) }, send)
+            return try await Self.sendOnce(
+                request, refusal: refusal, retry: retry, classify: { classifier.classify(responseHead($0)) }, send)
         }
         return try await retry.execute(classifyingResult: { classifier.classify(responseHead($0)) }) {
             try await send(request)

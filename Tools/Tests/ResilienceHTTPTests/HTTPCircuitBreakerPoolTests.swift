@@ -66,7 +66,9 @@ struct HTTPCircuitBreakerPoolTests {
         let held = breakers.breaker(for: a)
         switch state {
         case "open":
-            for _ in 0..<2 { _ = try? await breakers.execute(for: a) { throw ClassifiedError(name: "reset", category: .connectionFailure) } }
+            for _ in 0..<2 {
+                _ = try? await breakers.execute(for: a) { throw ClassifiedError(name: "reset", category: .connectionFailure) }
+            }
         case "isolated": held.isolate()
         default: held.disable()
         }

@@ -105,8 +105,10 @@ struct HTTPDelayHintTests {
             "Tue, 30 Feb 2026 12:00:00 GMT", "Tue, 29 Feb 2026 12:00:00 GMT", "Tue, 14 Jul 2026 24:00:00 GMT",
             "Tue, 14 Jul 2026 12:60:00 GMT", "Tue, 14 Jul 2026 12:00:61 GMT", "Tue, 14 Jul 2026 12:00:00 UTC",
             "Tue, 14 Jul 2026 12:00:00 +0000", "Tue, 14 Jul 2026 12:00:00", "Tue, 14 Jul 26 12:00:00 GMT", "Tue, 14 Jly 2026 12:00:00 GMT",
-            "Tux, 14 Jul 2026 12:00:00 GMT", "Tue 14 Jul 2026 12:00:00 GMT", "Tue, 14 Jul 2026 12:0:00 GMT", "Tue, 00 Jul 2026 12:00:00 GMT",
-            "Tue, 14 Jul 2026 12:00:00 GMT x", "Tuesday, 14-Jul-2026 12:00:00 GMT", "Tue Jul 14 12:00:00 26", "Tue Jul 14 12:00:00 2026 GMT",
+            "Tux, 14 Jul 2026 12:00:00 GMT", "Tue 14 Jul 2026 12:00:00 GMT", "Tue, 14 Jul 2026 12:0:00 GMT",
+            "Tue, 00 Jul 2026 12:00:00 GMT",
+            "Tue, 14 Jul 2026 12:00:00 GMT x", "Tuesday, 14-Jul-2026 12:00:00 GMT", "Tue Jul 14 12:00:00 26",
+            "Tue Jul 14 12:00:00 2026 GMT",
             "Tue, 14 Jul 2026 12:00:00 GMTX", "Tue, 123 Jul 2026 12:00:00 GMT", "Tue,14 Jul 2026 12:00:00 GMT",
         ]
     )
@@ -167,13 +169,19 @@ struct HTTPDelayHintTests {
     @Test(
         "Precedence: retry-after-ms, then x-ms-retry-after-ms, then Retry-After",
         arguments: [
-            ([("Retry-After", "2"), ("retry-after-ms", "1500"), ("x-ms-retry-after-ms", "1700")], HTTPDelayHint.Source.retryAfterMilliseconds, Duration.milliseconds(1_500)),
+            (
+                [("Retry-After", "2"), ("retry-after-ms", "1500"), ("x-ms-retry-after-ms", "1700")],
+                HTTPDelayHint.Source.retryAfterMilliseconds, Duration.milliseconds(1_500)
+            ),
             ([("Retry-After", "2"), ("x-ms-retry-after-ms", "1700")], .msRetryAfterMilliseconds, .milliseconds(1_700)),
             ([("Retry-After", "2")], .retryAfterSeconds, .seconds(2)),
             ([("Retry-After", "Tue, 14 Jul 2026 12:00:05 GMT")], .retryAfterDate, .seconds(5)),
             // An invalid field is skipped as if absent.
             ([("Retry-After", "2"), ("retry-after-ms", "soon")], .retryAfterSeconds, .seconds(2)),
-            ([("Retry-After", "later"), ("x-ms-retry-after-ms", "-1"), ("retry-after-ms", "40")], .retryAfterMilliseconds, .milliseconds(40)),
+            (
+                [("Retry-After", "later"), ("x-ms-retry-after-ms", "-1"), ("retry-after-ms", "40")], .retryAfterMilliseconds,
+                .milliseconds(40)
+            ),
             // Field names in any case.
             ([("RETRY-AFTER-MS", "40")], .retryAfterMilliseconds, .milliseconds(40)),
         ]
@@ -185,7 +193,8 @@ struct HTTPDelayHintTests {
 
     @Test("A field sent more than once counts with its longest valid value")
     func repeatedFields() {
-        let fields = response(503, [("Retry-After", "5"), ("Retry-After", "30"), ("Retry-After", "junk"), ("Retry-After", "10")]).headerFields
+        let fields = response(503, [("Retry-After", "5"), ("Retry-After", "30"), ("Retry-After", "junk"), ("Retry-After", "10")])
+            .headerFields
         #expect(HTTPDelayHint(fields, wallClock: fixedNow) == HTTPDelayHint(delay: .seconds(30), source: .retryAfterSeconds))
         let dates = response(503, [("Retry-After", "Tue, 14 Jul 2026 12:01:00 GMT"), ("Retry-After", "20")]).headerFields
         #expect(HTTPDelayHint(dates, wallClock: fixedNow) == HTTPDelayHint(delay: .seconds(60), source: .retryAfterDate))

@@ -6,13 +6,19 @@ import Testing
 
 @Suite("Idempotency: which requests are retried, and why a retry was refused")
 struct HTTPIdempotencyTests {
-    func makeRetry(_ clock: ManualClock, observer: RecordingObserver? = nil, idempotency: HTTPIdempotencyPolicy = .default) throws
+    func makeRetry(
+        _ clock: ManualClock, observer: RecordingObserver? = nil, idempotency: HTTPIdempotencyPolicy = .default
+    ) throws
         -> HTTPRetry<ManualClock>
     {
-        HTTPRetry(try plainPolicy(), clock: clock, classifier: HTTPResponseClassifier(wallClock: fixedNow), idempotency: idempotency, observer: observer)
+        HTTPRetry(
+            try plainPolicy(), clock: clock, classifier: HTTPResponseClassifier(wallClock: fixedNow), idempotency: idempotency,
+            observer: observer)
     }
 
-    @Test("GET, HEAD, OPTIONS, TRACE, PUT and DELETE are retried", arguments: [HTTPRequest.Method.get, .head, .options, .trace, .put, .delete])
+    @Test(
+        "GET, HEAD, OPTIONS, TRACE, PUT and DELETE are retried",
+        arguments: [HTTPRequest.Method.get, .head, .options, .trace, .put, .delete])
     func idempotentMethodsRetried(method: HTTPRequest.Method) async throws {
         let clock = ManualClock(advancesAutomatically: true)
         let server = script(response(503), response(200))
@@ -136,9 +142,12 @@ struct HTTPIdempotencyTests {
     func perCallClassifier() async throws {
         let clock = ManualClock(advancesAutomatically: true)
         let retry = try makeRetry(clock)
-        let conflictIsTransient = HTTPResponseClassifier(wallClock: fixedNow).addingRule { $0.status == .conflict ? .failure(.transient) : nil }
+        let conflictIsTransient = HTTPResponseClassifier(wallClock: fixedNow).addingRule {
+            $0.status == .conflict ? .failure(.transient) : nil
+        }
         let server = script(response(409), response(200))
-        let result = try await retry.execute(request(), options: HTTPCallOptions(classifier: conflictIsTransient)) { _ in try await server() }
+        let result = try await retry.execute(request(), options: HTTPCallOptions(classifier: conflictIsTransient)) { _ in try await server()
+        }
         #expect(result.status == .ok)
         let plain = script(response(409), response(200))
         #expect(try await retry.execute(request()) { _ in try await plain() }.status == .conflict)
@@ -167,7 +176,8 @@ struct HTTPIdempotencyTests {
         #expect(policy.refusal(for: request(.post), options: HTTPCallOptions()) == .notIdempotent)
         #expect(policy.refusal(for: request(.post), options: HTTPCallOptions(idempotent: true)) == nil)
         #expect(policy.refusal(for: request(.get), options: HTTPCallOptions(idempotent: false)) == .notIdempotent)
-        #expect(policy.refusal(for: request(.get), options: HTTPCallOptions(idempotent: true, bodyIsReplayable: false)) == .bodyNotReplayable)
+        #expect(
+            policy.refusal(for: request(.get), options: HTTPCallOptions(idempotent: true, bodyIsReplayable: false)) == .bodyNotReplayable)
     }
 
     @Test("A caller already cancelled gets CancellationError and nothing is sent")

@@ -30,7 +30,8 @@ struct HTTPResponseClassifierTests {
         #expect(classifier.classify(response(503, [("Retry-After", "30")])) == .rateLimited(retryAfter: .seconds(30)))
         #expect(classifier.classify(response(503, [("retry-after-ms", "250")])) == .rateLimited(retryAfter: .milliseconds(250)))
         #expect(
-            classifier.classify(response(503, [("Retry-After", "Tue, 14 Jul 2026 12:02:00 GMT")])) == .rateLimited(retryAfter: .seconds(120))
+            classifier.classify(response(503, [("Retry-After", "Tue, 14 Jul 2026 12:02:00 GMT")]))
+                == .rateLimited(retryAfter: .seconds(120))
         )
         // An invalid hint is no hint.
         #expect(classifier.classify(response(503, [("Retry-After", "soon")])) == .transient)
@@ -39,7 +40,9 @@ struct HTTPResponseClassifierTests {
     @Test("Other transient statuses keep their category and take the hint as their wait")
     func transientWithHint() {
         #expect(classifier.classify(response(500, [("Retry-After", "4")])) == ErrorClassification(.transient, retryAfter: .seconds(4)))
-        #expect(classifier.classify(response(408, [("retry-after-ms", "100")])) == ErrorClassification(.transient, retryAfter: .milliseconds(100)))
+        #expect(
+            classifier.classify(response(408, [("retry-after-ms", "100")]))
+                == ErrorClassification(.transient, retryAfter: .milliseconds(100)))
     }
 
     @Test(
@@ -71,7 +74,8 @@ struct HTTPResponseClassifierTests {
 
     @Test("A rule overrides the table, most recently added first; nil passes")
     func rulesOverride() {
-        let custom = classifier
+        let custom =
+            classifier
             .addingRule { $0.status.code == 529 ? .failure(.rateLimited()) : nil }
             .addingRule { $0.status == .notFound ? .success : nil }
             .addingRule { $0.status.code == 529 ? .failure(.transient) : nil }
@@ -84,7 +88,8 @@ struct HTTPResponseClassifierTests {
 
     @Test("A rule's failure without a wait gets the response's hint; one with its own wait keeps it")
     func rulesGetHints() {
-        let custom = classifier
+        let custom =
+            classifier
             .addingRule { $0.status == .conflict ? .failure(.transient) : nil }
             .addingRule { $0.status.code == 529 ? .failure(.rateLimited(retryAfter: .seconds(1))) : nil }
         #expect(custom.classify(response(409, [("Retry-After", "7")])) == ErrorClassification(.transient, retryAfter: .seconds(7)))
@@ -93,7 +98,8 @@ struct HTTPResponseClassifierTests {
 
     @Test("A rule can make a success of a failing status and a failure of a success")
     func rulesBothWays() {
-        let custom = classifier
+        let custom =
+            classifier
             .addingRule { $0.status == .ok && $0.headerFields[.contentLength] == "0" ? .failure(.transient) : nil }
             .addingRule { $0.status == .serviceUnavailable ? .success : nil }
         #expect(custom.classify(response(200, [("Content-Length", "0")])) == .transient)
@@ -142,7 +148,9 @@ struct HTTPResponseClassifierTests {
             var body: String
         }
         let clock = ManualClock(advancesAutomatically: true)
-        let operation = ScriptedOperation<Full>([.succeed(Full(head: response(500), body: "oops")), .succeed(Full(head: response(200), body: "ok"))])
+        let operation = ScriptedOperation<Full>([
+            .succeed(Full(head: response(500), body: "oops")), .succeed(Full(head: response(200), body: "ok")),
+        ])
         let retry = Retry(try plainPolicy(), clock: clock).classifyingHTTPResponses(classifier, responseHead: { (full: Full) in full.head })
         let full = try await retry.execute { try await operation() }
         #expect(full.body == "ok")

@@ -23,7 +23,8 @@ struct HTTPRetryHintTests {
         let clock = ManualClock(advancesAutomatically: true)
         let recorder = RecordingObserver()
         let http = HTTPRetry(
-            try plainPolicy(), clock: clock, classifier: HTTPResponseClassifier(wallClock: WallClock(clock, unixNanosecondsAtStart: tuesdayNoon)),
+            try plainPolicy(), clock: clock,
+            classifier: HTTPResponseClassifier(wallClock: WallClock(clock, unixNanosecondsAtStart: tuesdayNoon)),
             observer: recorder
         )
         let server = script(response(429, fields), response(200))
@@ -60,7 +61,9 @@ struct HTTPRetryHintTests {
         let clock = ManualClock(advancesAutomatically: true)
         // ±25 % around 2, 4, 8 s; the server asks for 5 s each time.
         let http = HTTPRetry(.standardHTTP, clock: clock, classifier: HTTPResponseClassifier(wallClock: fixedNow), random: .seeded(seed))
-        let server = script(response(429, [("Retry-After", "5")]), response(429, [("Retry-After", "5")]), response(429, [("Retry-After", "5")]), response(200))
+        let server = script(
+            response(429, [("Retry-After", "5")]), response(429, [("Retry-After", "5")]), response(429, [("Retry-After", "5")]),
+            response(200))
         _ = try await http.execute(request()) { _ in try await server() }
         #expect(clock.requestedSleeps.count == 3)
         #expect(clock.requestedSleeps.allSatisfy { $0 >= .seconds(5) && $0 <= .seconds(30) }, "\(clock.requestedSleeps)")
@@ -71,7 +74,8 @@ struct HTTPRetryHintTests {
         let clock = ManualClock(advancesAutomatically: true)
         let recorder = RecordingObserver()
         let http = HTTPRetry(
-            try plainPolicy(maxDelay: .seconds(30)), clock: clock, classifier: HTTPResponseClassifier(wallClock: fixedNow), observer: recorder
+            try plainPolicy(maxDelay: .seconds(30)), clock: clock, classifier: HTTPResponseClassifier(wallClock: fixedNow),
+            observer: recorder
         )
         let server = script(response(429, [("Retry-After", "31")]), response(200))
         let result = try await http.execute(request()) { _ in try await server() }
@@ -145,7 +149,8 @@ struct HTTPRetryHintTests {
     func lastResponseReturned() async throws {
         let clock = ManualClock(advancesAutomatically: true)
         let recorder = RecordingObserver()
-        let http = HTTPRetry(try plainPolicy(maxAttempts: 3), clock: clock, classifier: HTTPResponseClassifier(wallClock: fixedNow), observer: recorder)
+        let http = HTTPRetry(
+            try plainPolicy(maxAttempts: 3), clock: clock, classifier: HTTPResponseClassifier(wallClock: fixedNow), observer: recorder)
         let server = script(response(500), response(502), response(504), response(200))
         let result = try await http.execute(request()) { _ in try await server() }
         #expect(result.status == .gatewayTimeout)

@@ -90,7 +90,9 @@ struct StandardHTTPPipelineTests {
         #expect(error.field == invalid.field)
         var options = StandardHTTPPipelineOptions.standard
         invalid.change(&options)
-        let fromPipeline = try #require(throws: ConfigurationError.self) { try StandardHTTPPipeline(options: options, clock: ManualClock()) }
+        let fromPipeline = try #require(throws: ConfigurationError.self) {
+            try StandardHTTPPipeline(options: options, clock: ManualClock())
+        }
         #expect(fromPipeline.field == invalid.field)
     }
 
@@ -206,6 +208,7 @@ struct StandardHTTPPipelineTests {
         #expect(callObserver.kinds.contains(.circuitStateChanged))
         #expect(callObserver.stopReasons == [.notIdempotent])
         #expect(callObserver.kinds.last == .callCompleted)
+        #expect(callObserver.events.allSatisfy { $0.pipeline == "http" })
         _ = try? await pipeline.execute(request()) { _ in response(200) }
         #expect(callObserver.kinds.last == .callCompleted)
         #expect(callObserver.events(.callCompleted).count == 1)

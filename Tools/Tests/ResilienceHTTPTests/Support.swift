@@ -50,4 +50,3 @@ struct ClassifiedError: Error, ClassifiableError, Equatable {
 
     var resilienceClassification: ErrorClassification { ErrorClassification(category) }
 }
-
