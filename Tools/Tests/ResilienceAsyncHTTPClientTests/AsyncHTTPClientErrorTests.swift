@@ -34,9 +34,8 @@ struct AsyncHTTPClientErrorTests {
 
     @Test("a port with nothing listening: IOError ECONNREFUSED, a connection failure")
     func connectionRefused() async throws {
-        let port = try await closedPort()
         let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration())
-        let error = await errorOfRequest(to: "http://127.0.0.1:\(port)/", client)
+        let error = try await withClosedPort { port in await errorOfRequest(to: "http://127.0.0.1:\(port)/", client) }
         try await client.shutdown()
         #expect((error as? IOError)?.errnoCode == ECONNREFUSED)
         #expect(ErrorClassifier.default.classify(try #require(error)).category == .connectionFailure)

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import FaultServer
+import Glibc
 import NIOCore
 import NIOHTTP1
 import Resilience
@@ -184,13 +185,16 @@ struct RetryThroughHTTPRetryTests {
     func connectionRefused() async throws {
         let clock = ManualClock(advancesAutomatically: true)
         let observer = RecordingObserver()
-        let port = try await closedPort()
         let error: (any Error)? = try await withServer { _, client in
-            await #expect(throws: (any Error).self) {
-                try await client.execute(request("http://127.0.0.1:\(port)/"), through: plainRetry(clock: clock, observer: observer))
+            try await withClosedPort { port in
+                await #expect(throws: (any Error).self) {
+                    try await client.execute(request("http://127.0.0.1:\(port)/"), through: plainRetry(clock: clock, observer: observer))
+                }
             }
         }
         do {
+            // NIO's own error, unchanged.
+            #expect((error as? IOError)?.errnoCode == ECONNREFUSED)
             #expect(ErrorClassifier.default.classify(try #require(error)).category == .connectionFailure)
             #expect(observer.events(.attemptFailed).count == 4)
             #expect(observer.stopReasons == [.attemptsExhausted])

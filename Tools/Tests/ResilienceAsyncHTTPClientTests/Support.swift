@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import FaultServer
+import Glibc
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -78,11 +79,23 @@ func text(_ response: HTTPClientResponse) async throws -> String {
     String(buffer: try await response.body.collect(upTo: 16 * 1024 * 1024))
 }
 
-/// A port on 127.0.0.1 with nothing listening: bound to an ephemeral port, then closed.
-func closedPort() async throws -> Int {
-    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .bind(host: "127.0.0.1", port: 0).get()
-    let port = channel.localAddress?.port ?? 1
-    try await channel.close()
-    return port
+/// Runs `body` with a port of 127.0.0.1 where nothing listens: a TCP socket bound to an ephemeral
+/// port but not listening, held for the whole of `body` so that no other test's server can take the
+/// port (connecting to it is refused).
+func withClosedPort<Result>(_ body: (Int) async throws -> Result) async throws -> Result {
+    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard socket >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+            bind(socket, address, length) == 0 && getsockname(socket, address, &length) == 0
+        }
+    }
+    guard bound else { throw IOError(errnoCode: errno, reason: "bind") }
+    return try await body(Int(UInt16(bigEndian: address.sin_port)))
 }
