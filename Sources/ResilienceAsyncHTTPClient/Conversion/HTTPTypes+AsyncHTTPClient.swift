@@ -6,7 +6,8 @@ import NIOHTTP1
 extension HTTPRequest {
     /// The head of an AsyncHTTPClient request, as a strategy reads it: method, scheme, authority,
     /// path and fields. The URL is split without validation (AsyncHTTPClient validates it when it
-    /// sends the request): `scheme://authority/path?query`.
+    /// sends the request): `scheme://authority/path?query`. A method that is not a valid token
+    /// counts as `POST`, so that nothing takes it for one that may be sent twice.
     init(_ request: HTTPClientRequest) {
         let url = request.url.utf8
         var scheme: String?
@@ -24,7 +25,7 @@ extension HTTPRequest {
             path = end == rest.endIndex ? "/" : String(Substring(url[end...]))
         }
         self.init(
-            method: HTTPRequest.Method(request.method.rawValue) ?? .get,
+            method: HTTPRequest.Method(request.method.rawValue) ?? .post,
             scheme: scheme,
             authority: authority,
             path: path,

@@ -36,6 +36,13 @@ struct ConversionTests {
         #expect(HTTPAuthority(head).description == "https://api.example.com")
     }
 
+    @Test("a method that is not a token counts as POST: never taken for an idempotent one")
+    func invalidMethod() {
+        var request = HTTPClientRequest(url: "https://api.example.com/")
+        request.method = .RAW(value: "GET ME")
+        #expect(HTTPRequest(request).method == .post)
+    }
+
     @Test("the response's status and fields")
     func response() {
         let response = HTTPClientResponse(status: .tooManyRequests, headers: ["Retry-After": "7", "Content-Length": "0"])

@@ -62,6 +62,27 @@ struct PoolHealthTests {
     }
 
     @Test(
+        "a short retried body is drained as it arrives: during the wait, its connection serves another request",
+        .timeLimit(.minutes(1))
+    )
+    func drainedBeforeTheWait() async throws {
+        let clock = ManualClock()
+        let scripts = ["/busy": FaultScript([.respond(503, body: "busy, try again")])]
+        try await withServer(scripts, configuration: clientConfiguration(maximumConnections: 1)) { server, client in
+            let call = Task { try await client.execute(request(server.url("/busy")), through: plainRetry(clock: clock)) }
+            await clock.waitForSleepers(count: 1)
+            // The pool's only connection is free while the retry waits.
+            let other = try await client.execute(request(server.url("/other")), timeout: .seconds(60))
+            #expect(other.status == .ok)
+            #expect(try await text(other) == "ok")
+            clock.advanceToNextDeadline()
+            #expect(try await call.value.status == .ok)
+            #expect(server.requests.map(\.path) == ["/busy", "/other", "/busy"])
+            #expect(server.counts.connectionsAccepted == 1)
+        }
+    }
+
+    @Test(
         "long retried bodies within the limit are drained, declared (at once) or chunked (when the retry begins): connections reused",
         arguments: [false, true]
     )
