@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "ResilienceHTTP", targets: ["ResilienceHTTP"]),
         .library(name: "ResilienceMetrics", targets: ["ResilienceMetrics"]),
         .library(name: "ResilienceTracing", targets: ["ResilienceTracing"]),
+        .library(name: "ResilienceAsyncHTTPClient", targets: ["ResilienceAsyncHTTPClient"]),
     ],
     traits: [
         .trait(
@@ -28,6 +29,11 @@ let package = Package(
         ),
         .trait(name: "Metrics", description: "ResilienceMetrics: events recorded through swift-metrics."),
         .trait(name: "Tracing", description: "ResilienceTracing: events and attempts in swift-distributed-tracing spans."),
+        .trait(
+            name: "AsyncHTTPClient",
+            description: "The ResilienceAsyncHTTPClient product: AsyncHTTPClient requests through a resilience pipeline (enables HTTP).",
+            enabledTraits: ["HTTP"]
+        ),
         .default(enabledTraits: []),
     ],
     dependencies: [
@@ -36,6 +42,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        // The AsyncHTTPClient trait's.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         .target(
@@ -65,6 +74,20 @@ let package = Package(
             dependencies: [
                 "Resilience",
                 .product(name: "HTTPTypes", package: "swift-http-types", condition: .when(traits: ["HTTP"])),
+            ]
+        ),
+        // Its tests are in the Tools package too, against a real server on loopback.
+        .target(
+            name: "ResilienceAsyncHTTPClient",
+            dependencies: [
+                "Resilience",
+                "ResilienceHTTP",
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: .when(traits: ["AsyncHTTPClient"])),
+                .product(name: "AsyncHTTPClient", package: "async-http-client", condition: .when(traits: ["AsyncHTTPClient"])),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["AsyncHTTPClient"])),
+                .product(name: "NIOHTTP1", package: "swift-nio", condition: .when(traits: ["AsyncHTTPClient"])),
+                .product(name: "NIOPosix", package: "swift-nio", condition: .when(traits: ["AsyncHTTPClient"])),
+                .product(name: "Logging", package: "swift-log", condition: .when(traits: ["AsyncHTTPClient"])),
             ]
         ),
         // The root's own tests cover the core only; the integration products are tested in Tools/,

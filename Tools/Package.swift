@@ -16,12 +16,16 @@ let package = Package(
     ],
     dependencies: [
         // The integration products' traits: their tests live here, so the root's `swift test` stays core-only.
-        .package(name: "swift-resilience", path: "..", traits: ["HTTP", "Metrics", "Tracing"]),
+        .package(name: "swift-resilience", path: "..", traits: ["HTTP", "AsyncHTTPClient", "Metrics", "Tracing"]),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The AsyncHTTPClient integration's tests, and the fault server they (and the demo) run on loopback.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         .target(
@@ -37,6 +41,18 @@ let package = Package(
                 "ResilienceCommands",
                 .product(name: "Resilience", package: "swift-resilience"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // A scripted HTTP server on loopback: faults per request, and what each request carried. For the
+        // integration tests and the demo's fault services.
+        .target(
+            name: "FaultServer",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(
@@ -82,6 +98,21 @@ let package = Package(
                 .product(name: "ResilienceTestKit", package: "swift-resilience"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        .testTarget(
+            name: "ResilienceAsyncHTTPClientTests",
+            dependencies: [
+                "FaultServer",
+                .product(name: "ResilienceAsyncHTTPClient", package: "swift-resilience"),
+                .product(name: "ResilienceHTTP", package: "swift-resilience"),
+                .product(name: "Resilience", package: "swift-resilience"),
+                .product(name: "ResilienceTestKit", package: "swift-resilience"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
     ],
