@@ -118,17 +118,6 @@ enum DocumentationStandIns {
     static let q = "receipts from May"
     static let query = "receipts from May"
     static let searchBudget = RetryBudget.tokenBucketOrFailure()
-}
-
-extension RetryBudget {
-    /// A token bucket with the default values, which are valid.
-    static func tokenBucketOrFailure() -> RetryBudget {
-        do {
-            return try .tokenBucket()
-        } catch {
-            preconditionFailure("the default token bucket is valid: \(error)")
-        }
-    }
 
     /// A store of serialised breaker states, one row per breaker name (a file or a database table).
     struct BreakerStore: Sendable {
@@ -143,4 +132,16 @@ extension RetryBudget {
 
     static let breakerStore = BreakerStore()
     static let wallClock = WallClock()
+}
+
+extension RetryBudget {
+    /// A token bucket with the default values, which are valid.
+    static func tokenBucketOrFailure() -> RetryBudget {
+        do {
+            return try .tokenBucket()
+        } catch {
+            preconditionFailure("the default token bucket is valid: \(error)")
+        }
+    }
+
 }
