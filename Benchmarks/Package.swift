@@ -5,8 +5,14 @@ let package = Package(
     name: "swift-resilience-benchmarks",
     platforms: [.macOS(.v26)],
     dependencies: [
-        .package(name: "swift-resilience", path: ".."),
+        // The integration traits, for the HTTP, AsyncHTTPClient and the observers' benchmarks.
+        .package(name: "swift-resilience", path: "..", traits: ["HTTP", "AsyncHTTPClient", "Metrics", "Tracing"]),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+        // HTTPClientBenchmarks': the client, and the loopback server it calls.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .executableTarget(
@@ -14,6 +20,11 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Resilience", package: "swift-resilience"),
+                .product(name: "ResilienceHTTP", package: "swift-resilience"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ResilienceMetrics", package: "swift-resilience"),
+                .product(name: "ResilienceTracing", package: "swift-resilience"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             path: "Benchmarks/ResilienceBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
@@ -25,6 +36,22 @@ let package = Package(
             name: "InstructionCounts",
             dependencies: [.product(name: "Resilience", package: "swift-resilience")],
             path: "Sources/InstructionCounts"
+        ),
+        // A request through ResilienceAsyncHTTPClient beside the same request made with AsyncHTTPClient
+        // directly, against a Hummingbird server in the same process on loopback. Not built by CI (it
+        // builds AsyncHTTPClient and Hummingbird in release): `swift package benchmark --target HTTPClientBenchmarks`.
+        .executableTarget(
+            name: "HTTPClientBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Resilience", package: "swift-resilience"),
+                .product(name: "ResilienceHTTP", package: "swift-resilience"),
+                .product(name: "ResilienceAsyncHTTPClient", package: "swift-resilience"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Benchmarks/HTTPClientBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ],
     swiftLanguageModes: [.v6]

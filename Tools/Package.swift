@@ -1,9 +1,13 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
-// The `resilience` command-line tool (and, later, the demo and the integration tests): a package of
-// its own, so that its dependencies are never resolved by a user of the library products, which
-// live in the root package (`..`).
+// The `resilience` command-line tool, the demo (later) and the integration tests: a package of its
+// own, so that its dependencies are never resolved by a user of the library products, which live in
+// the root package (`..`).
+//
+// It enables the root's integration traits, so the integration products (`ResilienceMetrics`,
+// `ResilienceTracing`, ...) and their dependencies are built, once, here, where their tests run with
+// the test kits and backends they need (MetricsTestKit, InMemoryTracing, swift-prometheus).
 let package = Package(
     name: "swift-resilience-tools",
     platforms: [.macOS(.v26), .iOS(.v26), .tvOS(.v26), .watchOS(.v26), .visionOS(.v26)],
@@ -11,8 +15,17 @@ let package = Package(
         .executable(name: "resilience", targets: ["resilience"])
     ],
     dependencies: [
-        .package(name: "swift-resilience", path: ".."),
+        // The integration products' traits: their tests live here, so the root's `swift test` stays core-only.
+        .package(name: "swift-resilience", path: "..", traits: ["HTTP", "AsyncHTTPClient", "Metrics", "Tracing"]),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The AsyncHTTPClient integration's tests, and the fault server they (and the demo) run on loopback.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         .target(
@@ -30,6 +43,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // A scripted HTTP server on loopback: faults per request, and what each request carried. For the
+        // integration tests and the demo's fault services.
+        .target(
+            name: "FaultServer",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "ResilienceCommandsTests",
             dependencies: [
@@ -38,6 +63,56 @@ let package = Package(
                 .product(name: "ResilienceTestKit", package: "swift-resilience"),
                 // Built before the tests, which start the real `resilience` binary as a child process.
                 "resilience",
+            ],
+            // State files of format version 1, written by `resilience` before format version 2; read
+            // through #filePath.
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "ResilienceHTTPTests",
+            dependencies: [
+                .product(name: "ResilienceHTTP", package: "swift-resilience"),
+                .product(name: "Resilience", package: "swift-resilience"),
+                .product(name: "ResilienceTestKit", package: "swift-resilience"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        .testTarget(
+            name: "ResilienceMetricsTests",
+            dependencies: [
+                .product(name: "ResilienceMetrics", package: "swift-resilience"),
+                .product(name: "Resilience", package: "swift-resilience"),
+                .product(name: "ResilienceTestKit", package: "swift-resilience"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                // Exposition through swift-prometheus: documented and tested here, a dependency of no product.
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .testTarget(
+            name: "ResilienceTracingTests",
+            dependencies: [
+                .product(name: "ResilienceTracing", package: "swift-resilience"),
+                .product(name: "Resilience", package: "swift-resilience"),
+                .product(name: "ResilienceTestKit", package: "swift-resilience"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        .testTarget(
+            name: "ResilienceAsyncHTTPClientTests",
+            dependencies: [
+                "FaultServer",
+                .product(name: "ResilienceAsyncHTTPClient", package: "swift-resilience"),
+                .product(name: "ResilienceHTTP", package: "swift-resilience"),
+                .product(name: "Resilience", package: "swift-resilience"),
+                .product(name: "ResilienceTestKit", package: "swift-resilience"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
     ],

@@ -13,4 +13,8 @@ let benchmarks: @Sendable () -> Void = {
     pipelineBenchmarks()
     limiterBenchmarks()
     observabilityBenchmarks()
+    httpBenchmarks()
+    hedgingBenchmarks()
+    observerBenchmarks()
+    observerEventBenchmarks()
 }

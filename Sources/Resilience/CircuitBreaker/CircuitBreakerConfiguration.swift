@@ -71,7 +71,8 @@ public struct CircuitBreakerConfiguration: Hashable, Sendable {
     /// be positive.
     public var breakDuration: Backoff
 
-    /// The most probe calls admitted at once in the half-open state; others are rejected. At least 1.
+    /// The most probe calls admitted at once in the half-open state; others are rejected. At least 1;
+    /// a breaker admits at most ``CircuitBreakerRecord/maximumProbes`` (10,000) at once whatever it says.
     public var maxConcurrentProbes: Int
 
     /// How the half-open state's probes decide between closing and opening again. Default: one

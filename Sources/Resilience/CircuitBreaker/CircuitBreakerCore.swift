@@ -11,7 +11,7 @@ struct CircuitBreakerCore: Hashable, Sendable {
     /// The right to make one call: the generation of the state that granted it, the probe's number
     /// (half-open) or 0, when it was granted (when needed), and the state that granted it.
     @usableFromInline
-    struct Permit: Hashable, Sendable, Codable {
+    struct Permit: Hashable, Sendable {
         @usableFromInline let generation: UInt64
         @usableFromInline let probeID: UInt64
         @usableFromInline let grantedAt: Duration?
@@ -35,7 +35,7 @@ struct CircuitBreakerCore: Hashable, Sendable {
 
     /// A probe permit outstanding in the half-open state.
     @usableFromInline
-    struct Probe: Hashable, Sendable, Codable {
+    struct Probe: Hashable, Sendable {
         @usableFromInline let id: UInt64
         @usableFromInline let grantedAt: Duration
     }
@@ -126,7 +126,8 @@ struct CircuitBreakerCore: Hashable, Sendable {
             // yet to judge.
             let rule = configuration.halfOpenRule
             let unjudged = rule.failureRateThreshold == nil ? Int.max : rule.probes - probeSuccesses - probeFailures
-            guard probes.count < max(configuration.maxConcurrentProbes, 1), probes.count < unjudged else {
+            let limit = min(max(configuration.maxConcurrentProbes, 1), CircuitBreakerRecord.maximumProbes)
+            guard probes.count < limit, probes.count < unjudged else {
                 return reject(.halfOpen, retryAfter: nil)
             }
             return .granted(grantProbe(at: now), transition: nil)
@@ -149,11 +150,22 @@ struct CircuitBreakerCore: Hashable, Sendable {
 
     private mutating func grantProbe(at now: Duration) -> Permit {
         fleet.grantedProbe(at: now)
-        let id = nextProbeID
-        nextProbeID &+= 1
-        if nextProbeID == 0 { nextProbeID = 1 }
+        var id = nextProbeID
+        // After numbering wrapped (or in a restored state), skip the numbers of outstanding probes.
+        while probes.contains(where: { $0.id == id }) { id = Self.probeID(after: id) }
+        nextProbeID = Self.probeID(after: id)
         probes.append(Probe(id: id, grantedAt: now))
         return Permit(generation: generation, probeID: id, grantedAt: now, state: .halfOpen)
+    }
+
+    /// The probe number after `id`: 1 to `Int64.max`, as a record holds them.
+    private static func probeID(after id: UInt64) -> UInt64 {
+        id >= UInt64(Int64.max) ? 1 : id + 1
+    }
+
+    /// `count + 1`, saturated at the largest count a record holds.
+    private static func incremented(_ count: Int) -> Int {
+        count < CircuitBreakerRecord.maximumCount ? count + 1 : count
     }
 
     private mutating func expireProbes(at now: Duration, configuration: CircuitBreakerConfiguration) {
@@ -203,7 +215,7 @@ struct CircuitBreakerCore: Hashable, Sendable {
         case .closed, .disabled:
             guard outcome != .ignored else { return nil }
             let countsAsFailure = outcome == .failure || (slow && configuration.slowCalls?.rateThreshold == nil)
-            consecutiveFailures = countsAsFailure ? consecutiveFailures + 1 : 0
+            consecutiveFailures = countsAsFailure ? Self.incremented(consecutiveFailures) : 0
             window.record(failure: countsAsFailure, slow: slow, elapsed: now, layout: configuration.slidingWindow)
             return tripIfNeeded(at: now, configuration: configuration)
         case .halfOpen:
@@ -213,9 +225,9 @@ struct CircuitBreakerCore: Hashable, Sendable {
             case .ignored:
                 return nil
             case .failure:
-                probeFailures += 1
+                probeFailures = Self.incremented(probeFailures)
             case .success:
-                if slow { probeFailures += 1 } else { probeSuccesses += 1 }
+                if slow { probeFailures = Self.incremented(probeFailures) } else { probeSuccesses = Self.incremented(probeSuccesses) }
             }
             switch configuration.halfOpenRule.verdict(successes: probeSuccesses, failures: probeFailures) {
             case true?:
@@ -295,15 +307,17 @@ struct CircuitBreakerCore: Hashable, Sendable {
         let oldState = state
         guard oldState != newState || reason == .reset else { return nil }
         state = newState
-        generation &+= 1
+        // 0 to Int64.max, as a record (and a database's bigint) holds it.
+        generation = generation >= UInt64(Int64.max) ? 0 : generation + 1
         probes.removeAll(keepingCapacity: true)
         probeSuccesses = 0
         probeFailures = 0
         openUntil = nil
         switch newState.storage {
         case .open:
-            consecutiveOpenings += 1
-            openUntil = now + configuration.breakDuration.delay(forRetry: consecutiveOpenings)
+            consecutiveOpenings = Self.incremented(consecutiveOpenings)
+            // A break ending past the largest time a record holds (about 292 years from the origin) ends then.
+            openUntil = min(now + configuration.breakDuration.delay(forRetry: consecutiveOpenings), .saturatedMaximum)
         case .closed, .disabled:
             if newState == .closed { consecutiveOpenings = 0 }
             consecutiveFailures = 0
@@ -353,61 +367,54 @@ struct CircuitBreakerCore: Hashable, Sendable {
     }
 }
 
-extension CircuitBreakerCore: Codable {
-    private enum CodingKeys: String, CodingKey {
-        case state, generation, openUntil, probes, nextProbeID, probeSuccesses, probeFailures, consecutiveFailures
-        case consecutiveOpenings, rejectedCalls, window
+// MARK: - Records
+
+extension CircuitBreakerCore {
+    /// The state as a record, its times in nanoseconds since the Unix epoch given the wall-clock
+    /// reading of the origin.
+    func exported(originUnixNanoseconds origin: Int64) -> CircuitBreakerRecord {
+        func wallClock(_ time: Duration) -> Int64 {
+            (Duration.nanoseconds(origin) + time).saturatingNanoseconds
+        }
+        return CircuitBreakerRecord(
+            state: state,
+            generation: Int64(truncatingIfNeeded: generation & UInt64(Int64.max)),
+            openUntil: openUntil.map(wallClock),
+            consecutiveFailures: consecutiveFailures,
+            consecutiveOpenings: consecutiveOpenings,
+            probeSuccesses: probeSuccesses,
+            probeFailures: probeFailures,
+            rejectedCalls: rejectedCalls,
+            probes: probes.map {
+                CircuitBreakerRecord.Probe(id: Int64(truncatingIfNeeded: $0.id & UInt64(Int64.max)), grantedAt: wallClock($0.grantedAt))
+            },
+            nextProbeID: Int64(truncatingIfNeeded: nextProbeID & UInt64(Int64.max)),
+            window: window.exported(originUnixNanoseconds: origin)
+        )
     }
 
-    /// Decodes a saved state.
+    /// The state a record holds, on the timeline of an origin whose wall-clock reading is `origin`.
     ///
-    /// - Throws: `DecodingError` for a missing field, a wrong type, a sliding window whose counts do
-    ///   not add up, a negative or absurdly large count, or a time beyond about 292 years from the
-    ///   origin (which later arithmetic could overflow on).
-    @usableFromInline
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        state = try container.decode(CircuitState.self, forKey: .state)
-        generation = try container.decode(UInt64.self, forKey: .generation)
-        openUntil = try container.decodeIfPresent(Duration.self, forKey: .openUntil)
-        probes = try container.decode([Probe].self, forKey: .probes)
-        nextProbeID = max(try container.decode(UInt64.self, forKey: .nextProbeID), 1)
-        probeSuccesses = try container.decode(Int.self, forKey: .probeSuccesses)
-        probeFailures = try container.decodeIfPresent(Int.self, forKey: .probeFailures) ?? 0
-        rejectedCalls = max(try container.decodeIfPresent(Int64.self, forKey: .rejectedCalls) ?? 0, 0)
-        consecutiveFailures = try container.decode(Int.self, forKey: .consecutiveFailures)
-        consecutiveOpenings = try container.decode(Int.self, forKey: .consecutiveOpenings)
-        window = try container.decode(OutcomeWindow.self, forKey: .window)
-
-        // A state edited by hand or damaged must be an error here, not a trap in later arithmetic.
-        let times = [openUntil].compactMap { $0 } + probes.map(\.grantedAt)
-        guard times.allSatisfy({ $0 <= .saturatedMaximum && $0 >= .zero - .saturatedMaximum }) else {
-            throw DecodingError.dataCorrupted(
-                DecodingError.Context(codingPath: decoder.codingPath, debugDescription: "a time is out of range")
-            )
+    /// - Throws: ``CircuitBreakerRecordError`` for a record that is not valid.
+    init(
+        restoring record: CircuitBreakerRecord,
+        configuration: CircuitBreakerConfiguration,
+        originUnixNanoseconds origin: Int64
+    ) throws(CircuitBreakerRecordError) {
+        try record.validate()
+        func onTimeline(_ time: Int64) -> Duration {
+            .nanoseconds(time) - .nanoseconds(origin)
         }
-        let countRange = 0...Int(Int32.max)
-        guard [probeSuccesses, probeFailures, consecutiveFailures, consecutiveOpenings].allSatisfy(countRange.contains) else {
-            throw DecodingError.dataCorrupted(
-                DecodingError.Context(codingPath: decoder.codingPath, debugDescription: "a count is negative or out of range")
-            )
-        }
-    }
-
-    /// Encodes the whole state.
-    @usableFromInline
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(state, forKey: .state)
-        try container.encode(generation, forKey: .generation)
-        try container.encodeIfPresent(openUntil, forKey: .openUntil)
-        try container.encode(probes, forKey: .probes)
-        try container.encode(nextProbeID, forKey: .nextProbeID)
-        try container.encode(probeSuccesses, forKey: .probeSuccesses)
-        try container.encode(probeFailures, forKey: .probeFailures)
-        try container.encode(rejectedCalls, forKey: .rejectedCalls)
-        try container.encode(consecutiveFailures, forKey: .consecutiveFailures)
-        try container.encode(consecutiveOpenings, forKey: .consecutiveOpenings)
-        try container.encode(window, forKey: .window)
+        state = record.state
+        generation = UInt64(record.generation)
+        openUntil = record.openUntil.map(onTimeline)
+        probes = record.probes.map { Probe(id: UInt64($0.id), grantedAt: onTimeline($0.grantedAt)) }
+        nextProbeID = UInt64(record.nextProbeID)
+        probeSuccesses = record.probeSuccesses
+        probeFailures = record.probeFailures
+        rejectedCalls = record.rejectedCalls
+        consecutiveFailures = record.consecutiveFailures
+        consecutiveOpenings = record.consecutiveOpenings
+        window = OutcomeWindow(restoring: record.window, layout: configuration.slidingWindow, originUnixNanoseconds: origin)
     }
 }

@@ -3,8 +3,11 @@
 ///
 /// ``CircuitBreaker`` runs the same logic in a `Mutex` and adds the clock, the error classification and
 /// the observer. Use the state machine directly to keep a breaker's state somewhere else, such as a
-/// file shared by several processes: load it, call the same methods, save it. It is `Codable` when
-/// `Instant` is, and assumes nothing about owning the only copy:
+/// file or a database row shared by several processes: load it, call the same methods, save it. It
+/// converts to and from a ``CircuitBreakerRecord``, a versioned, documented format with times in
+/// nanoseconds since the Unix epoch (``exported(originUnixNanoseconds:)``,
+/// ``init(restoring:configuration:origin:originUnixNanoseconds:)``), and assumes nothing about owning
+/// the only copy:
 ///
 /// - a permit carries the *generation* of the state that granted it; an outcome reported for an
 ///   older generation (after the circuit changed state, or from another process's view of the state)
@@ -254,39 +257,60 @@ public struct CircuitBreakerStateMachine<Instant: InstantProtocol>: Sendable, Ha
     }
 }
 
-extension CircuitBreakerStateMachine.Permit: Codable where Instant: Codable {
-    /// Decodes a permit saved with its state machine.
+// MARK: - Records
+
+extension CircuitBreakerStateMachine {
+    /// The state as a ``CircuitBreakerRecord``: the versioned, documented format to keep it in a file
+    /// or a database, with every time in nanoseconds since the Unix epoch.
     ///
-    /// - Throws: `DecodingError` for a missing field or a wrong type.
-    public init(from decoder: any Decoder) throws {
-        token = try CircuitBreakerCore.Permit(from: decoder)
-    }
-
-    /// Encodes the permit.
-    public func encode(to encoder: any Encoder) throws {
-        try token.encode(to: encoder)
-    }
-}
-
-extension CircuitBreakerStateMachine: Codable where Instant: Codable {
-    private enum CodingKeys: String, CodingKey {
-        case origin, core
-    }
-
-    /// Decodes a saved state.
+    /// The state machine measures time from its ``origin``; `originUnixNanoseconds` says when that was
+    /// on the wall clock, so that the record's times mean the same to every process. Read the wall
+    /// clock when the state machine is created (or restored) and keep the reading beside it:
     ///
-    /// - Throws: `DecodingError` for a missing field, a wrong type, or a sliding window whose counts do
-    ///   not add up.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        origin = try container.decode(Instant.self, forKey: .origin)
-        core = try container.decode(CircuitBreakerCore.self, forKey: .core)
+    /// ```swift
+    /// let origin = ContinuousClock.now
+    /// let originUnixNanoseconds = wallClockNanoseconds()   // clock_gettime(CLOCK_REALTIME), Date()
+    /// var machine = CircuitBreakerStateMachine(configuration: configuration, now: origin)
+    /// // ...
+    /// let record = machine.exported(originUnixNanoseconds: originUnixNanoseconds)
+    /// ```
+    ///
+    /// After ``shiftTimeline(by:)`` moved the origin by `offset`, its reading moved by `offset` too.
+    /// Times are whole nanoseconds (a finer part is dropped), saturated to the `Int64` range (the years
+    /// 1677 to 2262).
+    ///
+    /// - Parameter originUnixNanoseconds: The wall-clock reading of ``origin``, in nanoseconds since
+    ///   1970-01-01T00:00:00Z.
+    /// - Returns: The record; ``init(restoring:configuration:origin:originUnixNanoseconds:)`` accepts it.
+    public func exported(originUnixNanoseconds: Int64) -> CircuitBreakerRecord {
+        core.exported(originUnixNanoseconds: originUnixNanoseconds)
     }
 
-    /// Encodes the whole state: the origin instant and the counts, times and probes measured from it.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(origin, forKey: .origin)
-        try container.encode(core, forKey: .core)
+    /// Restores the state a ``CircuitBreakerRecord`` holds, as a state machine whose ``origin`` is
+    /// `origin`, an instant whose wall-clock reading is `originUnixNanoseconds`.
+    ///
+    /// The record is checked first (``CircuitBreakerRecord/validate()``): every count and time within
+    /// its bounds, the fields consistent with each other. A record whose sliding window has another
+    /// layout than `configuration`'s (a count window of another size, a time window with other
+    /// buckets) is restored with an empty window of the configuration's layout, as a breaker whose
+    /// configuration changed starts a new window; everything else is kept. The restored machine then
+    /// behaves as the one that was exported would have: a permit granted before carries on
+    /// counting, and a probe granted by another process still expires after the probe timeout.
+    ///
+    /// - Parameters:
+    ///   - record: The record, as ``exported(originUnixNanoseconds:)`` (in this process or another) made it.
+    ///   - configuration: The configuration the state machine will run with.
+    ///   - origin: The instant to measure time from, such as `clock.now`.
+    ///   - originUnixNanoseconds: The wall-clock reading of `origin`, in nanoseconds since
+    ///     1970-01-01T00:00:00Z.
+    /// - Throws: ``CircuitBreakerRecordError`` naming the field of a record that is not valid.
+    public init(
+        restoring record: CircuitBreakerRecord,
+        configuration: CircuitBreakerConfiguration,
+        origin: Instant,
+        originUnixNanoseconds: Int64
+    ) throws(CircuitBreakerRecordError) {
+        self.origin = origin
+        core = try CircuitBreakerCore(restoring: record, configuration: configuration, originUnixNanoseconds: originUnixNanoseconds)
     }
 }

@@ -9,7 +9,7 @@
 struct OutcomeWindow: Hashable, Sendable {
     /// The counts of one bucket of a time-based window.
     @usableFromInline
-    struct Bucket: Hashable, Sendable, Codable {
+    struct Bucket: Hashable, Sendable {
         var calls = 0
         var failures = 0
         var slowCalls = 0
@@ -46,20 +46,26 @@ struct OutcomeWindow: Hashable, Sendable {
     private var nextIndex = 0
     /// Time-based: the buckets, indexed by bucket number modulo their count.
     private var buckets: [Bucket]
-    /// Time-based: the number of the newest bucket (time since the window's origin / bucket length).
+    /// Time-based: the number of the newest bucket: ⌊(time since the origin − ``base``) / bucket
+    /// length⌋. Negative for a window restored from a record whose buckets started before the origin.
     private var currentBucket: Int64 = 0
+    /// Time-based: where bucket 0 starts, in nanoseconds since the origin, from 0 to the bucket length
+    /// (exclusive): 0, unless the window was restored from a record whose buckets are aligned
+    /// otherwise. The same bucket boundaries always have the same base, so that any two windows
+    /// holding the same calls compute the same bucket numbers, saturation at the extremes included.
+    private var base: Int64 = 0
 
     /// Creates an empty window sized for `layout`.
     @usableFromInline
     init(layout: SlidingWindow) {
         self.layout = layout
         switch layout.kind {
-        case .count(let size):
-            outcomes = Array(repeating: 0, count: max(size, 1))
+        case .count:
+            outcomes = Array(repeating: 0, count: layout.effectiveSize)
             buckets = []
-        case .time(_, let buckets):
+        case .time:
             outcomes = []
-            self.buckets = Array(repeating: Bucket(), count: max(buckets, 1))
+            buckets = Array(repeating: Bucket(), count: layout.effectiveBuckets)
         }
     }
 
@@ -74,7 +80,9 @@ struct OutcomeWindow: Hashable, Sendable {
             recordCounted(failure: failure, slow: slow)
         } else {
             advance(to: bucketNumber(at: elapsed))
-            let slot = Int(currentBucket % Int64(buckets.count))
+            let slot = slot(of: currentBucket)
+            // A full bucket counts no more calls, so that no count outgrows what a record holds.
+            guard buckets[slot].calls < CircuitBreakerRecord.maximumBucketCalls else { return }
             buckets[slot].calls += 1
             if failure { buckets[slot].failures += 1 }
             if slow { buckets[slot].slowCalls += 1 }
@@ -91,9 +99,7 @@ struct OutcomeWindow: Hashable, Sendable {
     mutating func recordUntimed(failure: Bool, slow: Bool, layout: SlidingWindow) {
         if layout != self.layout { self = OutcomeWindow(layout: layout) }
         guard buckets.isEmpty else {
-            record(
-                failure: failure, slow: slow, elapsed: .nanoseconds(currentBucket.saturatingMultiply(layout.bucketNanoseconds)),
-                layout: layout)
+            record(failure: failure, slow: slow, elapsed: .nanoseconds(newestBucketStart), layout: layout)
             return
         }
         recordCounted(failure: failure, slow: slow)
@@ -122,17 +128,45 @@ struct OutcomeWindow: Hashable, Sendable {
         advance(to: bucketNumber(at: elapsed))
     }
 
-    /// The bucket that the time `elapsed` since the origin falls in; never negative.
+    /// The bucket that the time `elapsed` since the origin falls in (times before the newest bucket
+    /// are recorded in it).
     private func bucketNumber(at elapsed: Duration) -> Int64 {
-        max(elapsed.saturatingNanoseconds, 0) / layout.bucketNanoseconds
+        // `base` is from 0 to the bucket length: only a time near Int64.min nanoseconds overflows.
+        let (offset, overflow) = elapsed.saturatingNanoseconds.subtractingReportingOverflow(base)
+        return Self.floorDivision(overflow ? .min : offset, layout.bucketNanoseconds)
+    }
+
+    /// ⌊`dividend` / `divisor`⌋ for a positive `divisor`.
+    private static func floorDivision(_ dividend: Int64, _ divisor: Int64) -> Int64 {
+        let quotient = dividend / divisor
+        return dividend % divisor < 0 ? quotient - 1 : quotient
+    }
+
+    /// Time-based: when the newest bucket starts, in nanoseconds since the origin. Exact: the bucket
+    /// numbers come from times that are.
+    private var newestBucketStart: Int64 {
+        let (product, productOverflow) = currentBucket.multipliedReportingOverflow(by: layout.bucketNanoseconds)
+        let (start, overflow) = base.addingReportingOverflow(product)
+        return productOverflow || overflow ? (currentBucket < 0 ? .min : .max) : start
+    }
+
+    /// How many buckets expire when the newest moves to the later `bucket`: at most all of them.
+    private func steps(to bucket: Int64) -> Int64 {
+        let (distance, overflow) = bucket.subtractingReportingOverflow(currentBucket)
+        return overflow ? Int64(buckets.count) : min(distance, Int64(buckets.count))
+    }
+
+    /// The slot of bucket number `bucket`, which may be negative.
+    private func slot(of bucket: Int64) -> Int {
+        let remainder = Int(bucket % Int64(buckets.count))
+        return remainder < 0 ? remainder + buckets.count : remainder
     }
 
     /// Moves the newest bucket to `bucket`, clearing the slots of the buckets that expire.
     private mutating func advance(to bucket: Int64) {
         guard bucket > currentBucket else { return }
-        let steps = min(bucket - currentBucket, Int64(buckets.count))
-        for step in 1...steps {
-            let slot = Int((currentBucket + step) % Int64(buckets.count))
+        for step in 1...steps(to: bucket) {
+            let slot = slot(of: currentBucket + step)
             totals.calls -= buckets[slot].calls
             totals.failures -= buckets[slot].failures
             totals.slowCalls -= buckets[slot].slowCalls
@@ -149,9 +183,8 @@ struct OutcomeWindow: Hashable, Sendable {
         let bucket = bucketNumber(at: elapsed)
         guard bucket > currentBucket else { return totals }
         var counts = totals
-        let steps = min(bucket - currentBucket, Int64(buckets.count))
-        for step in 1...steps {
-            let expired = buckets[Int((currentBucket + step) % Int64(buckets.count))]
+        for step in 1...steps(to: bucket) {
+            let expired = buckets[slot(of: currentBucket + step)]
             counts.calls -= expired.calls
             counts.failures -= expired.failures
             counts.slowCalls -= expired.slowCalls
@@ -169,67 +202,74 @@ struct OutcomeWindow: Hashable, Sendable {
     }
 }
 
-extension OutcomeWindow: Codable {
-    private enum CodingKeys: String, CodingKey {
-        case layout, calls, failures, slowCalls, outcomes, nextIndex, buckets, currentBucket
-    }
+// MARK: - Records
 
-    /// Decodes a window and checks that its storage fits its layout and its totals its storage, so a
-    /// damaged saved state is an error rather than a crash later.
-    @usableFromInline
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        layout = try container.decode(SlidingWindow.self, forKey: .layout)
-        totals = Counts(
-            calls: try container.decode(Int.self, forKey: .calls),
-            failures: try container.decode(Int.self, forKey: .failures),
-            slowCalls: try container.decode(Int.self, forKey: .slowCalls)
-        )
-        outcomes = try container.decode([UInt8].self, forKey: .outcomes)
-        nextIndex = try container.decode(Int.self, forKey: .nextIndex)
-        buckets = try container.decode([Bucket].self, forKey: .buckets)
-        currentBucket = try container.decode(Int64.self, forKey: .currentBucket)
-        guard isConsistent else {
-            throw DecodingError.dataCorrupted(
-                DecodingError.Context(codingPath: decoder.codingPath, debugDescription: "inconsistent sliding window counts")
-            )
-        }
-    }
-
-    /// Encodes the layout, totals and storage.
-    @usableFromInline
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(layout, forKey: .layout)
-        try container.encode(totals.calls, forKey: .calls)
-        try container.encode(totals.failures, forKey: .failures)
-        try container.encode(totals.slowCalls, forKey: .slowCalls)
-        try container.encode(outcomes, forKey: .outcomes)
-        try container.encode(nextIndex, forKey: .nextIndex)
-        try container.encode(buckets, forKey: .buckets)
-        try container.encode(currentBucket, forKey: .currentBucket)
-    }
-
-    /// Whether the storage matches the layout and the totals match the storage.
-    private var isConsistent: Bool {
-        switch layout.kind {
-        case .count(let size):
-            guard outcomes.count == max(size, 1), buckets.isEmpty, outcomes.indices.contains(nextIndex) else { return false }
-            guard outcomes.allSatisfy({ $0 & ~(Self.failureBit | Self.slowBit) == 0 }) else { return false }
-            let filled = totals.calls == outcomes.count ? outcomes[...] : outcomes[..<min(max(totals.calls, 0), outcomes.count)]
-            return totals.calls >= 0 && totals.calls <= outcomes.count && totals.calls == filled.count
-                && (totals.calls == outcomes.count || nextIndex == totals.calls)
-                && totals.failures == filled.count(where: { $0 & Self.failureBit != 0 })
-                && totals.slowCalls == filled.count(where: { $0 & Self.slowBit != 0 })
-        case .time(_, let count):
-            guard buckets.count == max(count, 1), outcomes.isEmpty, currentBucket >= 0 else { return false }
-            let sums = buckets.reduce(into: Bucket()) { sum, bucket in
-                sum.calls += bucket.calls
-                sum.failures += bucket.failures
-                sum.slowCalls += bucket.slowCalls
+extension OutcomeWindow {
+    /// The window as a record's window, its times in nanoseconds since the Unix epoch given the wall-clock
+    /// reading of the origin.
+    func exported(originUnixNanoseconds origin: Int64) -> CircuitBreakerRecord.Window {
+        if buckets.isEmpty {
+            let size = outcomes.count
+            let held = min(max(totals.calls, 0), size)
+            let first = held == size ? nextIndex : 0
+            var characters: [UInt8] = []
+            characters.reserveCapacity(held)
+            for offset in 0..<held {
+                characters.append(CircuitBreakerRecord.Window.characters[Int(outcomes[(first + offset) % size] & 3)])
             }
-            return buckets.allSatisfy { $0.calls >= 0 && $0.failures >= 0 && $0.slowCalls >= 0 }
-                && sums == Bucket(calls: totals.calls, failures: totals.failures, slowCalls: totals.slowCalls)
+            return .count(size: size, outcomes: String(decoding: characters, as: UTF8.self))
+        }
+        // Oldest first: the buckets numbered currentBucket − (count − 1) through currentBucket, without
+        // the empty ones before the first that holds calls.
+        var listed: [CircuitBreakerRecord.Window.Bucket] = []
+        var seenCalls = false
+        for age in stride(from: Int64(buckets.count - 1), through: 0, by: -1) {
+            let bucket = buckets[slot(of: currentBucket - age)]
+            seenCalls = seenCalls || bucket != Bucket()
+            guard seenCalls else { continue }
+            listed.append(.init(calls: bucket.calls, failures: bucket.failures, slowCalls: bucket.slowCalls))
+        }
+        let (start, overflow) = origin.addingReportingOverflow(newestBucketStart)
+        return .time(
+            bucketNanoseconds: layout.bucketNanoseconds,
+            bucketCount: buckets.count,
+            newestBucketStart: overflow ? (origin > 0 ? .max : .min) : start,
+            buckets: listed
+        )
+    }
+
+    /// The window a record's (valid) window describes, sized for `layout`; an empty one when the
+    /// record's layout differs from `layout`.
+    init(restoring window: CircuitBreakerRecord.Window, layout: SlidingWindow, originUnixNanoseconds origin: Int64) {
+        self.init(layout: layout)
+        switch window.storage {
+        case .count(let size, let characters):
+            guard layout.size != nil, size == outcomes.count else { return }
+            var held = 0
+            for character in characters.utf8 {
+                guard held < outcomes.count, let bits = CircuitBreakerRecord.Window.bits(of: character) else { break }
+                outcomes[held] = bits
+                totals.calls += 1
+                if bits & Self.failureBit != 0 { totals.failures += 1 }
+                if bits & Self.slowBit != 0 { totals.slowCalls += 1 }
+                held += 1
+            }
+            nextIndex = held == outcomes.count ? 0 : held
+        case .time(let length, let count, let start, let listed):
+            guard layout.isTimeBased, count == buckets.count, length == layout.bucketNanoseconds, listed.count <= count else { return }
+            // Where the newest bucket starts on this timeline; bucket boundaries stay where they were.
+            let (offset, overflow) = start.subtractingReportingOverflow(origin)
+            let relative = overflow ? (start > origin ? Int64.max : Int64.min) : offset
+            currentBucket = Self.floorDivision(relative, length)
+            let remainder = relative % length
+            base = remainder < 0 ? remainder + length : remainder
+            for (age, bucket) in listed.reversed().enumerated() {
+                let restored = Bucket(calls: bucket.calls, failures: bucket.failures, slowCalls: bucket.slowCalls)
+                buckets[slot(of: currentBucket - Int64(age))] = restored
+                totals.calls += restored.calls
+                totals.failures += restored.failures
+                totals.slowCalls += restored.slowCalls
+            }
         }
     }
 }

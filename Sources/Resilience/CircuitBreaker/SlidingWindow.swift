@@ -97,8 +97,22 @@ public struct SlidingWindow: Hashable, Sendable {
     /// The length of one bucket of a time-based window in nanoseconds (at least 1); 1 for a count-based one.
     @usableFromInline
     var bucketNanoseconds: Int64 {
-        guard case .time(let duration, let buckets) = kind else { return 1 }
-        return max(duration.saturatingNanoseconds / Int64(max(buckets, 1)), 1)
+        guard case .time(let duration, _) = kind else { return 1 }
+        return max(duration.saturatingNanoseconds / Int64(effectiveBuckets), 1)
+    }
+
+    /// The calls a count-based window holds: its size, as the nearest valid one (1 to
+    /// ``maximumSize``) for an unchecked layout.
+    var effectiveSize: Int {
+        guard case .count(let size) = kind else { return 1 }
+        return min(max(size, 1), Self.maximumSize)
+    }
+
+    /// The buckets of a time-based window, as the nearest valid number (1 to ``maximumBuckets``) for an
+    /// unchecked layout.
+    var effectiveBuckets: Int {
+        guard case .time(_, let buckets) = kind else { return 1 }
+        return min(max(buckets, 1), Self.maximumBuckets)
     }
 }
 

@@ -6,6 +6,7 @@ public struct RetryStopReason: Hashable, Sendable, CustomStringConvertible {
     @usableFromInline
     enum Storage: String, Hashable, Sendable {
         case attemptsExhausted, notRetryable, elapsedTimeExhausted, retryAfterExceedsMaxDelay, retryBudgetExhausted, cancelled
+        case notIdempotent, bodyNotReplayable
     }
 
     @usableFromInline
@@ -30,6 +31,14 @@ public struct RetryStopReason: Hashable, Sendable, CustomStringConvertible {
     public static let retryBudgetExhausted = RetryStopReason(.retryBudgetExhausted)
     /// The calling task was cancelled, or the failure was a cancellation.
     public static let cancelled = RetryStopReason(.cancelled)
+    /// The failure was retryable, but the request may not be sent twice: its method is not idempotent
+    /// (an HTTP `POST` or `PATCH` without an `Idempotency-Key`) and the caller did not say retrying it is
+    /// safe. Reported by ResilienceHTTP's `HTTPRetry` after the one attempt it made.
+    public static let notIdempotent = RetryStopReason(.notIdempotent)
+    /// The failure was retryable, but the request's body cannot be sent again (a stream consumed by
+    /// the first attempt), as its caller said. Reported by ResilienceHTTP's `HTTPRetry` after the one
+    /// attempt it made.
+    public static let bodyNotReplayable = RetryStopReason(.bodyNotReplayable)
 
     /// The reason's name, such as `attemptsExhausted`.
     public var description: String { storage.rawValue }

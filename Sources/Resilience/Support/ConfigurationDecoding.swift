@@ -23,18 +23,24 @@ struct ConfigurationFields {
     /// The dotted path of this object, such as `backoff`; empty at the top level.
     let path: String
 
-    /// Opens the object at `decoder`, rejecting fields outside `allowed`.
-    init(_ decoder: any Decoder, allowed: Set<String>, path: String) throws(ConfigurationError) {
+    /// Opens the object at `decoder`, rejecting fields outside `allowed` (unless `nil`: then
+    /// ``rejectUnknownFields(allowed:)`` checks them once the object's kind is known).
+    init(_ decoder: any Decoder, allowed: Set<String>?, path: String) throws(ConfigurationError) {
         self.path = path
         do {
             container = try decoder.container(keyedBy: FieldKey.self)
         } catch {
             throw ConfigurationError(.wrongType, field: path.isEmpty ? "(root)" : path, reason: "must be an object")
         }
-        for key in container.allKeys where !allowed.contains(key.stringValue) {
+        if let allowed { try rejectUnknownFields(allowed: allowed) }
+    }
+
+    /// Throws for the first field (in sorted order) outside `allowed`.
+    func rejectUnknownFields(allowed: Set<String>) throws(ConfigurationError) {
+        for key in container.allKeys.map(\.stringValue).sorted() where !allowed.contains(key) {
             throw ConfigurationError(
                 .unknownField,
-                field: fieldPath(key.stringValue),
+                field: fieldPath(key),
                 reason: "is not a known field; expected one of \(allowed.sorted().joined(separator: ", "))"
             )
         }

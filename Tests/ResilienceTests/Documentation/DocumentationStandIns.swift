@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Resilience
 
@@ -121,4 +122,42 @@ enum DocumentationStandIns {
     static let ocrSlots = ConcurrencyLimiter(name: "ocr-slots", configuration: .concurrentCalls(8))
     static let ocrQuota = RateLimiter(name: "ocr-quota", configuration: .permits(20, per: .seconds(1)))
     static let apiQuota = RateLimiter(name: "api-quota", configuration: .permits(5, per: .seconds(1)))
+
+    /// A search backend.
+    struct SearchService: Sendable {
+        func query(_ text: String) async throws -> [String] { [] }
+        func search(_ text: String) async throws -> [String] { [] }
+    }
+
+    static let search = SearchService()
+    static let replicas = [SearchService(), SearchService(), SearchService()]
+    static let q = "receipts from May"
+    static let query = "receipts from May"
+    static let searchBudget = RetryBudget.tokenBucketOrFailure()
+
+    /// A store of serialised breaker states, one row per breaker name (a file or a database table).
+    struct BreakerStore: Sendable {
+        func load(_ name: String) async throws -> Data? { nil }
+        func save(_ name: String, _ row: Data) async throws {}
+    }
+
+    /// The system's wall clock.
+    struct WallClock: Sendable {
+        func nanosecondsSinceEpoch() -> Int64 { 1_800_000_000_000_000_000 }
+    }
+
+    static let breakerStore = BreakerStore()
+    static let wallClock = WallClock()
+}
+
+extension RetryBudget {
+    /// A token bucket with the default values, which are valid.
+    static func tokenBucketOrFailure() -> RetryBudget {
+        do {
+            return try .tokenBucket()
+        } catch {
+            preconditionFailure("the default token bucket is valid: \(error)")
+        }
+    }
+
 }

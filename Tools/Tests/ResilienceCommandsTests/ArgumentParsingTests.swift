@@ -53,9 +53,15 @@ struct ArgumentParsingTests {
         arguments: [
             (Duration.zero, "0s"), (.milliseconds(250), "250ms"), (.microseconds(11_400), "11.4ms"), (.milliseconds(1_500), "1.5s"),
             (.seconds(90), "1m30s"), (.seconds(120), "2m"), (.seconds(7_200), "2h"),
+            // What rounds up to the next unit is printed in it; what rounds to 0 ms, in nanoseconds
+            // (found by fuzzing: "999.96ms" printed as "1000ms", which prints as "1s").
+            (.microseconds(999_960), "1s"), (.nanoseconds(999_999_999), "1s"), (.nanoseconds(999_999), "1ms"),
+            (.nanoseconds(59_996_000_000), "1m"), (.nanoseconds(400), "400ns"), (.nanoseconds(500), "0.001ms"),
         ])
-    func formatting(duration: Duration, text: String) {
+    func formatting(duration: Duration, text: String) throws {
         #expect(DurationArgument.format(duration) == text)
+        // It parses back to a duration that prints the same.
+        #expect(DurationArgument.format(try DurationArgument.parse(text)) == text)
     }
 
     @Test("exit-status lists take statuses, ranges and keywords")

@@ -14,7 +14,7 @@ import Darwin
 /// times at once) with the same state file, running `sh -c` scripts that count their runs.
 ///
 /// No test waits for a break to pass: it moves the state into the past instead, by subtracting from
-/// the documented `breaker.origin` field of the file, as an operator could. Margins are wide (probe
+/// the documented times in the file, as an operator could. Margins are wide (probe
 /// timeouts of 10 minutes where a probe must still be in flight, no bounds tighter than the break), so
 /// that a slow machine (the thread sanitizer) cannot make the wall clock overtake a test. Serialized:
 /// several tests start a dozen processes at once, which is load enough.
@@ -42,13 +42,26 @@ struct BreakerCommandTests {
         try #require(try BreakerFile(path: stateFile).load())
     }
 
-    /// Moves everything in the state `seconds` into the past, by editing `breaker.origin` in the file.
+    /// Moves everything in the state `seconds` into the past, by editing the file's documented times
+    /// (`openUntil`, the probes' `grantedAt`, a time window's `newestBucketStart`), as an operator could.
     func age(by seconds: Int64) throws {
-        let text = scratch.read("breaker.json")
-        let match = try #require(text.firstMatch(of: /"origin":(-?\d+)/))
-        let origin = try #require(Int64(match.1))
-        let edited = text.replacingCharacters(in: match.1.startIndex..<match.1.endIndex, with: "\(origin - seconds * 1_000_000_000)")
-        try scratch.write("breaker.json", edited)
+        let shift = seconds * 1_000_000_000
+        var file = try #require(JSONSerialization.jsonObject(with: Data(scratch.read("breaker.json").utf8)) as? [String: Any])
+        var breaker = try #require(file["breaker"] as? [String: Any])
+        if let until = breaker["openUntil"] as? Int64 { breaker["openUntil"] = until - shift }
+        if let probes = breaker["probes"] as? [[String: Any]] {
+            breaker["probes"] = probes.map { probe in
+                var probe = probe
+                if let granted = probe["grantedAt"] as? Int64 { probe["grantedAt"] = granted - shift }
+                return probe
+            }
+        }
+        if var window = breaker["window"] as? [String: Any], let start = window["newestBucketStart"] as? Int64 {
+            window["newestBucketStart"] = start - shift
+            breaker["window"] = window
+        }
+        file["breaker"] = breaker
+        try scratch.write("breaker.json", String(decoding: try JSONSerialization.data(withJSONObject: file), as: UTF8.self))
     }
 
     /// Trips the breaker with `threshold` failing invocations, checking each ran.
@@ -582,11 +595,171 @@ struct BreakerCommandTests {
         #expect(consecutiveFailures(in: "breaker.json") == 2)
     }
 
+    // MARK: - Formats and crafted files (issue 8, item 6; issue 9, defects 1-3)
+
+    @Test("a version 1 state file, as the old resilience wrote it, is read and rewritten as version 2")
+    func versionOneFile() async throws {
+        try scratch.write("breaker.json", String(decoding: try Fixtures.data("v1-readme-example.json"), as: UTF8.self))
+        // Open since 2025-05-01T12:00:00Z for 60 s: this run probes, and its success closes the breaker.
+        let result = try await invoke(["--attempts", "1"], "echo x >> runs; exit 0")
+        #expect(result.status == 0)
+        #expect(result.standardError.contains("circuit breaker \"breaker.json\" is half-open: this run probes"))
+        #expect(result.standardError.contains("circuit breaker \"breaker.json\" closed: the probe succeeded"))
+        let text = scratch.read("breaker.json")
+        #expect(text.hasPrefix(#"{"breaker":{"consecutiveFailures":0,"#) && text.hasSuffix(#""version":2}"# + "\n"))
+        #expect(try state().machine.state == .closed)
+    }
+
+    @Test("a one-character file name works (Foundation's path functions trap on one)")
+    func oneCharacterName() async throws {
+        let result = try await ResilienceBinary.run(["run", "--breaker", "B", "--no-stdin", "--", "true"], in: scratch)
+        #expect(result.status == 0)
+        #expect(scratch.read("B").hasSuffix(#""version":2}"# + "\n"))
+    }
+
+    @Test("a break as long as the flags allow is written as a time the next run reads (issue 9, defect 3)")
+    func longestBreak() async throws {
+        let breaker = ["run", "--breaker", "B", "--no-stdin", "--quiet"]
+        #expect(try await ResilienceBinary.run(breaker + ["--", "true"], in: scratch).status == 0)
+        let tripping = try await ResilienceBinary.run(
+            breaker + ["--attempts", "1", "--breaker-break", "2562047h47m16s", "--breaker-failures", "1", "--", "false"], in: scratch)
+        #expect(tripping.status == 1)
+        // The break ends at the largest time a state holds (2262-04-11T23:47:16Z): refused, not damaged.
+        let next = try await ResilienceBinary.run(breaker + ["--", "true"], in: scratch)
+        #expect(next.status == 75)
+        #expect(next.standardError.contains("is open: not running the command; a run may probe in "))
+        #expect(next.standardError.contains("(at 2262-04-11T23:47:16Z)"))
+        #expect(scratch.read("B").contains(#""openUntil":9223372036854775807,"#))
+    }
+
+    /// A version 1 time-window state whose two buckets' calls add up past Int64, with totals that
+    /// wrap around to match: the old decoder's consistency check trapped on its sum (exit 132).
+    func overflowingVersionOneFile() throws -> String {
+        let big = #"{"calls":4611686018427387904,"failures":0,"slowCalls":0}"#
+        return String(decoding: try Fixtures.data("v1-closed-time.json"), as: UTF8.self)
+            .replacingOccurrences(
+                of:
+                    #"{"calls":1,"failures":0,"slowCalls":0},{"calls":0,"failures":0,"slowCalls":0},{"calls":1,"failures":1,"slowCalls":0}"#,
+                with: "\(big),\(big),\(big)"
+            ).replacingOccurrences(of: #""calls":3,"#, with: #""calls":-4611686018427387903,"#)
+    }
+
+    @Test(
+        "a crafted file whose counts add up past Int64 is damaged (65), not a crash; --breaker-reset replaces it unread (issue 9, defect 1)"
+    )
+    func overflowingCounts() async throws {
+        try scratch.write("time.json", String(decoding: try Fixtures.data("time-configuration.json"), as: UTF8.self))
+        let crafted = try overflowingVersionOneFile()
+        try scratch.write("breaker.json", crafted)
+        let result = try await invoke(["--attempts", "1", "--breaker-config", "time.json"])
+        #expect(result.status == 65)
+        #expect(result.standardError.contains("is damaged: a bucket's count is negative or out of range (at breaker.core.window)"))
+        #expect(runs == 0 && scratch.read("breaker.json") == crafted)
+        // --breaker-reset never reads what it replaces, with a command or without.
+        let withCommand = try await invoke(["--attempts", "1", "--breaker-config", "time.json", "--breaker-reset"], "echo x >> runs")
+        #expect(withCommand.status == 0 && runs == 1)
+        try scratch.write("breaker.json", crafted)
+        let resetOnly = try await ResilienceBinary.run(["run", "--breaker", "breaker.json", "--breaker-reset"], in: scratch)
+        #expect(resetOnly.status == 0)
+        #expect(try state().machine.state == .closed)
+    }
+
+    /// A time window of one bucket of an hour, for the crafted files.
+    static let hourWindow =
+        #"{"consecutiveFailureThreshold": null, "failureRateThreshold": 0.5, "slidingWindow": {"type": "time", "duration": 3600, "buckets": 1}, "minimumThroughput": 1}"#
+
+    @Test(
+        "a crafted consistent state with a bucket at Int64.max calls is damaged (65), not a crash at the next outcome (issue 9, defect 2)")
+    func bucketAtInt64Max() async throws {
+        try scratch.write("hour.json", Self.hourWindow)
+        // Version 1, as the old decoder accepted it: its totals are its bucket's; counting the next
+        // call in that bucket trapped.
+        let start = WallClock().now.nanosecondsSinceEpoch - 1_000_000_000
+        let crafted =
+            #"{"breaker":{"core":{"consecutiveFailures":0,"consecutiveOpenings":0,"generation":0,"nextProbeID":1,"probeFailures":0,"#
+            + #""probeSuccesses":0,"probes":[],"rejectedCalls":0,"state":"closed","window":{"buckets":[{"calls":9223372036854775807,"#
+            + #""failures":0,"slowCalls":0}],"calls":9223372036854775807,"currentBucket":0,"failures":0,"layout":{"buckets":1,"#
+            + #""duration":3600,"type":"time"},"nextIndex":0,"outcomes":[],"slowCalls":0}},"origin":\#(start)},"updatedAt":\#(start),"version":1}"#
+        try scratch.write("breaker.json", crafted)
+        let result = try await invoke(["--attempts", "1", "--breaker-config", "hour.json"])
+        #expect(result.status == 65)
+        #expect(result.standardError.contains("is damaged: a bucket's count is negative or out of range (at breaker.core.window)"))
+        #expect(runs == 0)
+        // The same in version 2: a bucket past the most a record holds.
+        try scratch.write(
+            "breaker.json",
+            #"{"breaker":{"consecutiveFailures":0,"consecutiveOpenings":0,"generation":7,"nextProbeID":1,"probeFailures":0,"#
+                + #""probeSuccesses":0,"probes":[],"rejectedCalls":0,"state":"closed","version":1,"window":{"bucketCount":1,"#
+                + #""bucketNanoseconds":3600000000000,"buckets":[[9223372036854775807,0,0]],"newestBucketStart":\#(start),"type":"time"}},"#
+                + #""updatedAt":\#(start),"version":2}"#)
+        let second = try await invoke(["--attempts", "1", "--breaker-config", "hour.json"])
+        #expect(second.status == 65)
+        #expect(second.standardError.contains("is damaged: breaker.window.buckets[0] must count from 0 to 281474976710656 calls"))
+        #expect(runs == 0)
+    }
+
+    @Test("the longest break, from a state written long ago, is written as a time the next run reads (issue 9, defect 3)")
+    func longestBreakFromAnOldState() async throws {
+        // The old format measured times from the state's first write: 2025-05-01 plus the longest
+        // break was past the largest time it held, and the next run found the file damaged.
+        try scratch.write(
+            "breaker.json",
+            String(decoding: try Fixtures.data("v1-closed-count.json"), as: UTF8.self)
+                .replacingOccurrences(of: #""origin":1796175745917495045"#, with: #""origin":1746100800000000000"#))
+        let options = ["--attempts", "1", "--breaker-break", "2562047h47m16s", "--breaker-failures", "1"]
+        #expect(try await invoke(options).status == 1)
+        #expect(try await invoke(options).status == 75)
+        #expect(runs == 1)
+    }
+
+    @Test("a full bucket (the most calls a state holds) counts no more: the run records its outcome, and the next reads it")
+    func fullBucket() async throws {
+        try scratch.write("hour.json", Self.hourWindow)
+        let start = WallClock().now.nanosecondsSinceEpoch - 1_000_000_000
+        try scratch.write(
+            "breaker.json",
+            #"{"breaker":{"consecutiveFailures":0,"consecutiveOpenings":0,"generation":7,"nextProbeID":1,"probeFailures":0,"#
+                + #""probeSuccesses":0,"probes":[],"rejectedCalls":0,"state":"closed","version":1,"window":{"bucketCount":1,"#
+                + #""bucketNanoseconds":3600000000000,"buckets":[[281474976710656,0,0]],"newestBucketStart":\#(start),"type":"time"}},"#
+                + #""updatedAt":\#(start),"version":2}"#)
+        #expect(try await invoke(["--attempts", "1", "--breaker-config", "hour.json"]).status == 1)
+        #expect(try await invoke(["--attempts", "1", "--breaker-config", "hour.json"], "echo x >> runs; exit 0").status == 0)
+        #expect(runs == 2)
+        #expect(scratch.read("breaker.json").contains("[[281474976710656,0,0]]"))
+    }
+
+    @Test("a crafted version 1 file the old decoder accepted (origin at Int64.min) leads to a state the next run reads (issue 9, defect 3)")
+    func earliestOrigin() async throws {
+        try scratch.write(
+            "breaker.json",
+            String(decoding: try Fixtures.data("v1-readme-example.json"), as: UTF8.self)
+                .replacingOccurrences(of: #""origin":1746100800000000000"#, with: #""origin":-9223372036854775808"#))
+        // The break passed in 1677: this run probes, and its failure opens the breaker again.
+        #expect(try await invoke(["--attempts", "1"]).status == 1)
+        #expect(try await invoke(["--attempts", "1"]).status == 75)
+        #expect(runs == 1)
+    }
+
+    @Test(
+        "a crafted state of the largest counts the decoder accepts (consecutiveOpenings at Int32.max) leads to a state the next run reads (issue 9, defect 3)"
+    )
+    func largestOpenings() async throws {
+        try scratch.write(
+            "breaker.json",
+            String(decoding: try Fixtures.data("v1-readme-example.json"), as: UTF8.self)
+                .replacingOccurrences(of: #""consecutiveOpenings":1"#, with: #""consecutiveOpenings":2147483647"#))
+        #expect(try await invoke(["--attempts", "1"]).status == 1)  // probes, fails, opens again
+        #expect(scratch.read("breaker.json").contains(#""consecutiveOpenings":2147483647,"#))
+        #expect(try await invoke(["--attempts", "1"]).status == 75)
+        #expect(runs == 1)
+    }
+
     @Test(
         "a field the format does not have is a damaged state file (65), not silently dropped",
         arguments: [
-            ("\"openUntil\"", "\"openUntill\"", "breaker.core.openUntill"),
-            ("\"version\":1", "\"version\":1,\"extra\":true", "extra"),
+            ("\"openUntil\"", "\"openUntill\"", "breaker.openUntill"),
+            ("\"type\":\"count\"", "\"type\":\"count\",\"nextIndex\":0", "breaker.window.nextIndex"),
+            ("\"version\":2", "\"version\":2,\"extra\":true", "extra"),
         ]
     )
     func unknownField(original: String, replacement: String, field: String) async throws {
@@ -596,13 +769,13 @@ struct BreakerCommandTests {
         try scratch.write("breaker.json", text.replacingOccurrences(of: original, with: replacement))
         let result = try await invoke(["--attempts", "1"])
         #expect(result.status == 65)
-        #expect(result.standardError.contains("is damaged: it has a field \"\(field)\" that format version 1 does not have"))
+        #expect(result.standardError.contains("is damaged: it has a field \"\(field)\" that format version 2 does not have"))
         #expect(runs == 1)
     }
 }
 
 /// The type of the file at `path` (`S_IFREG`, `S_IFLNK`, ...), not following a link; 0 if none.
-private func fileType(_ path: String) -> mode_t {
+func fileType(_ path: String) -> mode_t {
     var status = stat()
     return lstat(path, &status) == 0 ? status.st_mode & S_IFMT : 0
 }

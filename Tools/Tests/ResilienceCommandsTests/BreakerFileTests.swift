@@ -39,7 +39,7 @@ struct BreakerFileTests {
         #expect(FileManager.default.fileExists(atPath: scratch.path("breaker.json.lock")))
         #expect(!FileManager.default.fileExists(atPath: scratch.path("breaker.json.tmp")))
         let text = scratch.read("breaker.json")
-        #expect(text.hasPrefix(#"{"breaker":{"core":"#) && text.hasSuffix("\"version\":1}\n"))
+        #expect(text.hasPrefix(#"{"breaker":{"consecutiveFailures":0,"#) && text.hasSuffix("\"version\":2}\n"))
     }
 
     @Test("an unchanged state is not rewritten")
@@ -113,15 +113,22 @@ struct BreakerFileTests {
         #expect(scratch.read("breaker.json") == contents)
     }
 
-    @Test("discarding damage (--breaker-reset) treats a damaged file as no state, and replaces it")
-    func discardingDamage() throws {
-        try scratch.write("breaker.json", "garbage")
+    @Test("replacing the state (--breaker-reset) never reads the file: whatever it holds is replaced")
+    func replacing() throws {
         let file = BreakerFile(path: scratch.path("breaker.json"))
-        try file.update(discardingDamage: true) { state in
-            #expect(state == nil)
-            state = fresh()
+        for contents in ["garbage", #"{"version":99}"#, String(repeating: "[", count: 100_000)] {
+            try scratch.write("breaker.json", contents)
+            try file.replace(with: fresh(4))
+            #expect(try file.load() == fresh(4))
         }
-        #expect(try file.load() == fresh())
+        // Nothing there yet: created.
+        try FileManager.default.removeItem(atPath: scratch.path("breaker.json"))
+        try file.replace(with: fresh(5))
+        #expect(try file.load() == fresh(5))
+        // Only a regular file is replaced.
+        #expect(mkfifo(scratch.path("fifo.json"), 0o644) == 0)
+        #expect(throws: BreakerFileError.self) { try BreakerFile(path: scratch.path("fifo.json")).replace(with: fresh()) }
+        #expect(fileType(scratch.path("fifo.json")) == S_IFIFO)
     }
 
     @Test("a directory, a missing directory, or a path under a file is an access error, not a crash")
@@ -207,7 +214,7 @@ struct BreakerFileTests {
                     // Each thread has its own descriptor of the lock file, as separate processes would;
                     // a patient one, since a slow disk's fsync under the lock is not under test.
                     try BreakerFile(path: path, lockTimeout: .seconds(600)).update { state in
-                        state?.modify(at: wall(1)) { machine in
+                        state?.modify(at: wall(1), configuration: configuration) { machine in
                             guard let permit = (machine.acquire(at: wall(1), configuration: configuration)).permit else { return }
                             _ = machine.record(.failure, for: permit, at: wall(1), configuration: configuration)
                         }

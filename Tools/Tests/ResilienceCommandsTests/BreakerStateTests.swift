@@ -21,7 +21,7 @@ struct BreakerStateTests {
     func openState() -> BreakerState {
         var state = BreakerState(configuration: configuration, now: wall(0))
         for _ in 0..<2 {
-            state.modify(at: wall(0)) { machine in
+            state.modify(at: wall(0), configuration: configuration) { machine in
                 guard let permit = (machine.acquire(at: wall(0), configuration: configuration)).permit else { return }
                 _ = machine.record(.failure, for: permit, at: wall(0), configuration: configuration)
             }
@@ -66,24 +66,29 @@ struct BreakerStateTests {
         #expect(clock.minimumResolution == .nanoseconds(1))
     }
 
-    @Test("the state round-trips through JSON, with its version")
+    @Test("the state round-trips through JSON: format version 2, the library's record under breaker")
     func roundTrip() throws {
         let state = openState()
-        let data = try JSONEncoder().encode(state)
+        let data = try state.encoded()
         let object = try #require(JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(object["version"] as? Int == 1)
-        #expect((object["breaker"] as? [String: Any])?["origin"] as? Int64 == wall(0).nanosecondsSinceEpoch)
-        #expect(try JSONDecoder().decode(BreakerState.self, from: data) == state)
+        #expect(object["version"] as? Int == 2)
+        #expect(object["updatedAt"] as? Int64 == wall(0).nanosecondsSinceEpoch)
+        let breaker = try #require(object["breaker"] as? [String: Any])
+        #expect(breaker["openUntil"] as? Int64 == wall(60).nanosecondsSinceEpoch)
+        #expect(breaker["state"] as? String == "open")
+        let decoded = try BreakerState.decode(from: data, configuration: configuration)
+        #expect(decoded.state == state && decoded.version == 2)
+        #expect(String(decoding: data, as: UTF8.self).hasSuffix("\"version\":2}\n"))
     }
 
-    @Test("a later format version is refused, saying so")
+    @Test("a later format version is refused, saying so, whatever else the file holds")
     func laterVersion() throws {
-        let json = String(decoding: try JSONEncoder().encode(openState()), as: UTF8.self)
-            .replacingOccurrences(of: #""version":1"#, with: #""version":2"#)
+        let json = String(decoding: try openState().encoded(), as: UTF8.self)
+            .replacingOccurrences(of: #""version":2"#, with: #""version":3,"newField":{}"#)
         #expect {
-            try JSONDecoder().decode(BreakerState.self, from: Data(json.utf8))
+            try BreakerState.decode(from: Data(json.utf8), configuration: configuration)
         } throws: { error in
-            "\(error)".contains("format version 2, written by a later resilience; this one reads version 1")
+            "\(error)" == "it has format version 3, written by a later resilience; this one reads versions 1 and 2"
         }
     }
 
@@ -95,12 +100,12 @@ struct BreakerStateTests {
         _ = state.machine.snapshot(at: wall(5), configuration: configuration)
         #expect(state.updatedAt == wall(0))
         // A rejection is counted in the state (the snapshot's rejected calls), so it moves too.
-        let rejected = state.modify(at: wall(10)) { $0.acquire(at: wall(10), configuration: configuration) }
+        let rejected = state.modify(at: wall(10), configuration: configuration) { $0.acquire(at: wall(10), configuration: configuration) }
         #expect(rejected == .rejected(state: .open, retryAfter: .seconds(50)))
         #expect(state.updatedAt == wall(10))
         #expect(state.machine.snapshot(at: wall(10), configuration: configuration).rejectedCalls == 1)
         // Half-opening does.
-        _ = state.modify(at: wall(61)) { $0.acquire(at: wall(61), configuration: configuration) }
+        _ = state.modify(at: wall(61), configuration: configuration) { $0.acquire(at: wall(61), configuration: configuration) }
         #expect(state.updatedAt == wall(61))
         #expect(state.machine.state == .halfOpen)
     }
@@ -110,13 +115,19 @@ struct BreakerStateTests {
         var state = openState()
         // Opened at wall(0); the clock steps an hour back. The break's 60 s start again at the step.
         let step = -3_600.0
-        let afterStep = state.modify(at: wall(step)) { $0.acquire(at: wall(step), configuration: configuration) }
+        let afterStep = state.modify(at: wall(step), configuration: configuration) {
+            $0.acquire(at: wall(step), configuration: configuration)
+        }
         #expect(afterStep == .rejected(state: .open, retryAfter: .seconds(60)))
         #expect(state.updatedAt == wall(step))
-        #expect(state.machine.origin == wall(step))
-        let beforeEnd = state.modify(at: wall(step + 59)) { $0.acquire(at: wall(step + 59), configuration: configuration) }
+        #expect(state.record.openUntil == wall(step + 60).nanosecondsSinceEpoch)
+        let beforeEnd = state.modify(at: wall(step + 59), configuration: configuration) {
+            $0.acquire(at: wall(step + 59), configuration: configuration)
+        }
         #expect(beforeEnd == .rejected(state: .open, retryAfter: .seconds(1)))
-        let probe = state.modify(at: wall(step + 60)) { $0.acquire(at: wall(step + 60), configuration: configuration) }
+        let probe = state.modify(at: wall(step + 60), configuration: configuration) {
+            $0.acquire(at: wall(step + 60), configuration: configuration)
+        }
         let acquired = probe
 
         let transition = acquired.transition
@@ -134,10 +145,10 @@ struct BreakerStateTests {
         var state = openState()
         // Some time into the break (nothing written since the opening) the clock reads 5 s before the
         // opening: a step back. The break's 60 s start again at the step.
-        let rejected = state.modify(at: wall(-5)) { $0.acquire(at: wall(-5), configuration: configuration) }
+        let rejected = state.modify(at: wall(-5), configuration: configuration) { $0.acquire(at: wall(-5), configuration: configuration) }
         #expect(rejected == .rejected(state: .open, retryAfter: .seconds(60)))
         // Forward steps are time passing, as they should be.
-        let forward = state.modify(at: wall(55)) { $0.acquire(at: wall(55), configuration: configuration) }
+        let forward = state.modify(at: wall(55), configuration: configuration) { $0.acquire(at: wall(55), configuration: configuration) }
         if forward.isGranted {
             #expect(forward.transition?.to == .halfOpen)
         } else {
@@ -149,9 +160,11 @@ struct BreakerStateTests {
     func absurdClock(nanoseconds: Int64) {
         var state = openState()
         let now = WallClock.Instant(nanosecondsSinceEpoch: nanoseconds)
-        let acquisition = state.modify(at: now) { $0.acquire(at: now, configuration: configuration) }
+        let acquisition = state.modify(at: now, configuration: configuration) { $0.acquire(at: now, configuration: configuration) }
         if let permit = acquisition.permit {
-            _ = state.modify(at: now) { $0.record(.failure, for: permit, at: now, configuration: configuration) }
+            _ = state.modify(at: now, configuration: configuration) {
+                $0.record(.failure, for: permit, at: now, configuration: configuration)
+            }
         } else {
             #expect((acquisition.retryAfter ?? .zero) <= .seconds(60))
         }

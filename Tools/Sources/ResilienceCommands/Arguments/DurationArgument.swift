@@ -101,15 +101,29 @@ package struct DurationArgument: Hashable, Sendable, ExpressibleByArgument, Cust
 
     /// A short, human-readable rendering such as `250ms`, `1.5s` or `2m5s`, used in progress messages.
     ///
+    /// What it prints parses back (``parse(_:)``) to a duration that prints the same: a value that
+    /// rounds up to the next unit is printed in it (`1s`, not `1000ms`), and one too short for a
+    /// thousandth of a millisecond in nanoseconds (`400ns`, not `0ms`).
+    ///
     /// - Parameter duration: The duration; negative values render as `0s`.
     /// - Returns: The rendering, with at most three significant decimals.
     package static func format(_ duration: Duration) -> String {
         let nanoseconds = max(duration.saturatingNanoseconds, 0)
         if nanoseconds == 0 { return "0s" }
-        if nanoseconds < 1_000_000 { return "\(trimmed(Double(nanoseconds) / 1e6, decimals: 3))ms" }
-        if nanoseconds < 1_000_000_000 { return "\(trimmed(Double(nanoseconds) / 1e6, decimals: 1))ms" }
-        if nanoseconds < 60_000_000_000 { return "\(trimmed(Double(nanoseconds) / 1e9, decimals: 2))s" }
-        let totalSeconds = nanoseconds / 1_000_000_000
+        if nanoseconds < 1_000_000 {
+            let milliseconds = rounded(Double(nanoseconds) / 1e6, decimals: 3)
+            if milliseconds == 0 { return "\(nanoseconds)ns" }
+            if milliseconds < 1 { return "\(trimmed(milliseconds))ms" }
+        }
+        if nanoseconds < 1_000_000_000 {
+            let milliseconds = rounded(Double(nanoseconds) / 1e6, decimals: 1)
+            if milliseconds < 1_000 { return "\(trimmed(milliseconds))ms" }
+        }
+        if nanoseconds < 60_000_000_000 {
+            let seconds = rounded(Double(nanoseconds) / 1e9, decimals: 2)
+            if seconds < 60 { return "\(trimmed(seconds))s" }
+        }
+        let totalSeconds = max(nanoseconds / 1_000_000_000, 60)
         let minutes = totalSeconds / 60
         let seconds = totalSeconds % 60
         if minutes < 60 { return seconds == 0 ? "\(minutes)m" : "\(minutes)m\(seconds)s" }
@@ -118,11 +132,20 @@ package struct DurationArgument: Hashable, Sendable, ExpressibleByArgument, Cust
         return remainingMinutes == 0 ? "\(hours)h" : "\(hours)h\(remainingMinutes)m"
     }
 
-    /// `value` with at most `decimals` decimals and no trailing zeros.
-    static func trimmed(_ value: Double, decimals: Int) -> String {
+    /// `value` rounded to `decimals` decimals.
+    static func rounded(_ value: Double, decimals: Int) -> Double {
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
-        let rounded = (value * scale).rounded() / scale
+        return (value * scale).rounded() / scale
+    }
+
+    /// `value` with at most `decimals` decimals and no trailing zeros.
+    static func trimmed(_ value: Double, decimals: Int) -> String {
+        trimmed(rounded(value, decimals: decimals))
+    }
+
+    /// `value`, already rounded, without trailing zeros.
+    static func trimmed(_ rounded: Double) -> String {
         var text = "\(rounded)"
         if text.contains("e") { return text }
         if text.contains(".") {

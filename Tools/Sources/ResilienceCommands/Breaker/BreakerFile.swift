@@ -51,6 +51,9 @@ package struct BreakerFile: Sendable {
     /// How long to wait for the lock before giving up with an error, counting only time spent polling
     /// for it (time the process was stopped is not held against the holder).
     package var lockTimeout: Duration
+    /// The configuration the breaker runs with: a state whose sliding window has another layout is
+    /// read with an empty window of this one.
+    package var configuration: CircuitBreakerConfiguration
 
     /// Where the state is read and written: ``path``, or, when it is a symbolic link, its final target
     /// (which need not exist yet: a dangling link names the file to create).
@@ -68,8 +71,8 @@ package struct BreakerFile: Sendable {
             if target.hasPrefix("/") {
                 current = target
             } else {
-                let directory = (current as NSString).deletingLastPathComponent
-                current = directory.isEmpty ? target : directory + "/" + target
+                let directory = Self.directory(of: current)
+                current = directory.isEmpty ? target : directory.hasSuffix("/") ? directory + target : directory + "/" + target
             }
         }
         throw error(.inaccessible, "cannot use \"\(path)\" as a circuit breaker state file: too many levels of symbolic links")
@@ -86,37 +89,51 @@ package struct BreakerFile: Sendable {
     /// - Parameters:
     ///   - path: The state file's path.
     ///   - lockTimeout: How long to wait for the lock before giving up; 10 seconds by default.
-    package init(path: String, lockTimeout: Duration = BreakerSettings.defaultLockTimeout) {
+    ///   - configuration: The configuration the breaker runs with.
+    package init(
+        path: String,
+        lockTimeout: Duration = BreakerSettings.defaultLockTimeout,
+        configuration: CircuitBreakerConfiguration = .default
+    ) {
         self.path = path
         self.lockTimeout = lockTimeout
+        self.configuration = configuration
     }
 
-    /// Reads the state, lets `body` change it, and writes it back if it changed, all under the lock.
+    /// Reads the state, lets `body` change it, and writes it back if it changed (or was read from a
+    /// file of format version 1, which is rewritten as version 2), all under the lock.
     ///
-    /// - Parameters:
-    ///   - discardingDamage: Whether a damaged file counts as no state (for `--breaker-reset`) rather
-    ///     than an error.
-    ///   - body: Gets the state, or `nil` when there is none yet, and may change it. Setting a state
-    ///     writes it; setting `nil` leaves the file as it is.
+    /// - Parameter body: Gets the state, or `nil` when there is none yet, and may change it. Setting
+    ///   a state writes it; setting `nil` leaves the file as it is.
     /// - Returns: What `body` returns.
     /// - Throws: ``BreakerFileError`` when the file cannot be locked, read, decoded or written; `body`
     ///   does not run when it cannot be read or decoded.
-    package func update<Result>(
-        discardingDamage: Bool = false,
-        _ body: (inout BreakerState?) -> Result
-    ) throws(BreakerFileError) -> Result {
+    package func update<Result>(_ body: (inout BreakerState?) -> Result) throws(BreakerFileError) -> Result {
         let target = try resolvedPath()
         try checkNotDirectory(target)
         let lock = try acquireLock(target + ".lock")
         defer { close(lock) }
 
-        let (original, identity) = try read(target, discardingDamage: discardingDamage)
+        let (original, version, identity) = try read(target)
         var state = original
         let result = body(&state)
-        if let state, state != original {
+        if let state, state != original || version != BreakerState.formatVersion {
             try write(state, to: target, replacing: identity)
         }
         return result
+    }
+
+    /// Replaces the state, whatever the file holds, under the lock: the file is never read (only
+    /// checked to be a regular file or absent), so nothing in it, however damaged, can stop this.
+    ///
+    /// - Parameter state: The new state.
+    /// - Throws: ``BreakerFileError`` when the file cannot be locked or written, or is not a regular file.
+    package func replace(with state: BreakerState) throws(BreakerFileError) {
+        let target = try resolvedPath()
+        try checkNotDirectory(target)
+        let lock = try acquireLock(target + ".lock")
+        defer { close(lock) }
+        try write(state, to: target, replacing: try identify(target))
     }
 
     /// The state in the file, read under the lock; `nil` when there is none yet.
@@ -160,7 +177,7 @@ package struct BreakerFile: Sendable {
                 "cannot use the circuit breaker state file \"\(path)\": its lock file \"\(lockPath)\" is \(kind), not a regular file")
         }
         guard descriptor >= 0 else {
-            let directory = (lockPath as NSString).deletingLastPathComponent
+            let directory = Self.directory(of: lockPath)
             let why =
                 switch code {
                 case ENOENT: "its directory \"\(directory.isEmpty ? "." : directory)\" does not exist"
@@ -200,23 +217,35 @@ package struct BreakerFile: Sendable {
         return descriptor
     }
 
-    /// The state in `target` (`nil` if it does not exist or is empty), and which file it came from.
-    ///
-    /// - Parameter discardingDamage: Whether a damaged state reads as `nil` rather than an error.
-    private func read(
-        _ target: String,
-        discardingDamage: Bool
-    ) throws(BreakerFileError) -> (BreakerState?, FileIdentity?) {
+    /// The state in `target` (`nil` if it does not exist or is empty), the format version it was
+    /// read from, and which file it came from.
+    private func read(_ target: String) throws(BreakerFileError) -> (BreakerState?, Int, FileIdentity?) {
+        guard let (descriptor, identity) = try openForReading(target) else { return (nil, BreakerState.formatVersion, nil) }
+        defer { close(descriptor) }
+        let (state, version) = try decode(descriptor)
+        return (state, version, identity)
+    }
+
+    /// Which file `target` is (`nil` when it does not exist), checking that it is a regular file,
+    /// without reading it.
+    private func identify(_ target: String) throws(BreakerFileError) -> FileIdentity? {
+        guard let (descriptor, identity) = try openForReading(target) else { return nil }
+        close(descriptor)
+        return identity
+    }
+
+    /// Opens `target` for reading (`nil` when it does not exist), checking that it is a regular file.
+    private func openForReading(_ target: String) throws(BreakerFileError) -> (Int32, FileIdentity)? {
         // O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOFOLLOW: `target` is resolved, so a
         // link there now was planted meanwhile.
         let descriptor = Self.retryingInterrupts { open(target, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW) }
         guard descriptor >= 0 else {
             let code = errno
-            if code == ENOENT { return (nil, nil) }
+            if code == ENOENT { return nil }
             throw error(.inaccessible, "cannot read the circuit breaker state file \"\(path)\": \(SystemError.message(code))")
         }
-        defer { close(descriptor) }
         if let kind = Self.kindOfNonRegularFile(descriptor: descriptor) {
+            close(descriptor)
             throw error(
                 .inaccessible,
                 "cannot use \"\(path)\" as a circuit breaker state file: it is \(kind), not a regular file; name a regular file (or a path that does not exist yet)"
@@ -224,18 +253,15 @@ package struct BreakerFile: Sendable {
         }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
-            throw error(.inaccessible, "cannot read the circuit breaker state file \"\(path)\": \(SystemError.message(errno))")
+            let code = errno
+            close(descriptor)
+            throw error(.inaccessible, "cannot read the circuit breaker state file \"\(path)\": \(SystemError.message(code))")
         }
-        let identity = FileIdentity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
-        do {
-            return (try decode(descriptor), identity)
-        } catch  where discardingDamage && error.code == .damaged {
-            return (nil, identity)
-        }
+        return (descriptor, FileIdentity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino)))
     }
 
-    /// The state in the open file `descriptor`, or `nil` if it is empty.
-    private func decode(_ descriptor: Int32) throws(BreakerFileError) -> BreakerState? {
+    /// The state in the open file `descriptor` (`nil` if it is empty) and its format version.
+    private func decode(_ descriptor: Int32) throws(BreakerFileError) -> (BreakerState?, Int) {
 
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
@@ -252,10 +278,11 @@ package struct BreakerFile: Sendable {
                     .damaged, "the circuit breaker state file \"\(path)\" is damaged: it is far too large; \(BreakerFileError.resetAdvice)")
             }
         }
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return nil }
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return (nil, BreakerState.formatVersion) }
 
         do {
-            return try BreakerState.decodeStrictly(from: Data(bytes))
+            let (state, version) = try BreakerState.decode(from: Data(bytes), configuration: configuration)
+            return (state, version)
         } catch {
             throw self.error(
                 .damaged,
@@ -267,11 +294,9 @@ package struct BreakerFile: Sendable {
     /// Writes `state` to a new temporary file beside `target`, flushes it, and renames it over
     /// `target`, provided `target` is still the file read (`identity`), or still absent (`nil`).
     private func write(_ state: BreakerState, to target: String, replacing identity: FileIdentity?) throws(BreakerFileError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         let bytes: [UInt8]
         do {
-            bytes = Array(try encoder.encode(state)) + [UInt8(ascii: "\n")]
+            bytes = Array(try state.encoded())
         } catch {
             throw self.error(.inaccessible, "cannot encode the circuit breaker state for \"\(path)\": \(error)")
         }
@@ -337,12 +362,28 @@ package struct BreakerFile: Sendable {
     /// documentation): `FILE.tmp.*` and `FILE.tmp` in its directory. Called under the lock, when no
     /// other writer can have one open.
     private func removeStaleTemporaryFiles(of target: String) {
-        let directory = (target as NSString).deletingLastPathComponent
-        let prefix = (target as NSString).lastPathComponent + ".tmp"
+        let directory = Self.directory(of: target)
+        let prefix = Self.lastComponent(of: target) + ".tmp"
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory) else { return }
         for name in names where name == prefix || name.hasPrefix(prefix + ".") {
-            unlink(directory.isEmpty ? name : directory + "/" + name)
+            unlink(directory.isEmpty ? name : directory.hasSuffix("/") ? directory + name : directory + "/" + name)
         }
+    }
+
+    /// The directory part of `path`: what comes before its last `/` (`/` for a file at the root), or
+    /// `""` for a bare name.
+    ///
+    /// Not `NSString.deletingLastPathComponent`, which this platform's Foundation traps on for a
+    /// one-character name (`--breaker B`).
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// The last component of `path`: what comes after its last `/`, or the whole of a bare name.
+    static func lastComponent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
     }
 
     /// Which file a state came from: its device and inode numbers.
@@ -370,6 +411,12 @@ package struct BreakerFile: Sendable {
 
     /// A decoding error in a sentence, such as `the key "version" is missing`.
     static func describe(_ error: any Error) -> String {
+        if let error = error as? CircuitBreakerRecordError {
+            if error.code == .unknownField {
+                return BreakerState.UnknownField(path: [error.field], version: BreakerState.formatVersion).description
+            }
+            return "\(error.field) \(error.reason)"
+        }
         guard let error = error as? DecodingError else { return "\(error)" }
         func place(_ path: [any CodingKey]) -> String {
             path.isEmpty ? "" : " (at \(path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")))"

@@ -44,32 +44,38 @@ package final class BreakerGate: AttemptGate {
         now: @escaping @Sendable () -> WallClock.Instant = { WallClock().now }
     ) {
         self.settings = settings
-        self.file = BreakerFile(path: settings.path, lockTimeout: settings.lockTimeout)
+        self.file = BreakerFile(path: settings.path, lockTimeout: settings.lockTimeout, configuration: settings.configuration)
         self.run = run
         self.interruption = interruption
         self.diagnostics = diagnostics
         self.now = now
     }
 
-    /// Checks the state file before the run, creating it (a closed breaker) if it does not exist, and
-    /// resetting it first with ``BreakerSettings/resets``, so a problem with the file stops the run
-    /// before anything starts.
+    /// Checks the state file before the run, creating it (a closed breaker) if it does not exist, or
+    /// replacing it with a closed breaker with ``BreakerSettings/resets``, so a problem with the file
+    /// stops the run before anything starts.
+    ///
+    /// A reset never reads the file it replaces: whatever it holds (damaged, crafted, of a later
+    /// version) cannot stop it. A new or reset state gets a random generation, so that the outcome
+    /// of a run that started before counts for nothing, as after any other change of state.
     ///
     /// - Throws: ``BreakerFileError`` when the file cannot be locked, read, decoded or written.
     package func prepare() throws(BreakerFileError) {
         let configuration = settings.configuration
-        let resets = settings.resets
-        try file.update(discardingDamage: resets) { state in
-            let now = self.now()
-            guard var current = state else {
-                state = BreakerState(configuration: configuration, now: now)
-                return
-            }
-            guard resets else { return }
-            current.modify(at: now) { _ = $0.reset(at: now, configuration: configuration) }
-            state = current
+        if settings.resets {
+            try file.replace(with: BreakerState(configuration: configuration, now: now(), generation: Self.newGeneration()))
+            report("circuit breaker \"\(settings.path)\" reset: closed")
+            return
         }
-        if resets { report("circuit breaker \"\(settings.path)\" reset: closed") }
+        try file.update { state in
+            guard state == nil else { return }
+            state = BreakerState(configuration: configuration, now: self.now(), generation: Self.newGeneration())
+        }
+    }
+
+    /// A random generation for a new state, from 0 to `Int64.max`.
+    private static func newGeneration() -> Int64 {
+        Int64.random(in: 0...Int64.max)
     }
 
     /// Acquires a permit from the breaker in the file, or refuses the attempt.
@@ -84,8 +90,10 @@ package final class BreakerGate: AttemptGate {
         do {
             (acquisition, time) = try file.update { state in
                 let now = self.now()
-                var current = state ?? BreakerState(configuration: configuration, now: now)
-                let acquisition = current.modify(at: now) { $0.acquire(at: now, configuration: configuration) }
+                var current = state ?? BreakerState(configuration: configuration, now: now, generation: Self.newGeneration())
+                let acquisition = current.modify(at: now, configuration: configuration) {
+                    $0.acquire(at: now, configuration: configuration)
+                }
                 state = current
                 return (acquisition, now)
             }
@@ -120,7 +128,9 @@ package final class BreakerGate: AttemptGate {
                 let now = self.now()
                 // A file deleted meanwhile is a reset: this outcome belongs to the forgotten state.
                 guard var current = state else { return (CircuitBreakerTransition?.none, CircuitBreakerSnapshot?.none, now) }
-                let transition = current.modify(at: now) { $0.record(counted, for: granted, at: now, configuration: configuration) }
+                let transition = current.modify(at: now, configuration: configuration) {
+                    $0.record(counted, for: granted, at: now, configuration: configuration)
+                }
                 state = current
                 return (transition, current.machine.snapshot(at: now, configuration: configuration), now)
             }

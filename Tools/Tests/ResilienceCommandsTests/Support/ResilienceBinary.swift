@@ -101,9 +101,20 @@ struct ResilienceBinary {
         let command = ["/bin/sh", "-c", "\(traps)\(exports)cd \"$0\" && \(run)", directory.url.path, path] + arguments
         var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
+        // The signals `resilience` changes start at their default, as from a shell, whatever this test
+        // process does with them: SwiftNIO (in the integration tests sharing this process) ignores
+        // SIGPIPE process-wide, and an ignored signal would stay ignored in `resilience` and its commands.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGHUP] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
         var processID: pid_t = 0
         let started = ContinuousClock.now
-        let result = posix_spawn(&processID, "/bin/sh", &actions, nil, &argv, environ)
+        let result = posix_spawn(&processID, "/bin/sh", &actions, &attributes, &argv, environ)
         if stalledOutput { close(stalledPipe[1]) }
         guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
         let stalledReader = stalledPipe[0]

@@ -1,0 +1,2 @@
+// Declarations only (include/CLibFuzzer.h); the definitions are libFuzzer's, linked by -sanitize=fuzzer.
+#include "CLibFuzzer.h"
