@@ -416,5 +416,8 @@ extension CircuitBreakerCore {
         consecutiveFailures = record.consecutiveFailures
         consecutiveOpenings = record.consecutiveOpenings
         window = OutcomeWindow(restoring: record.window, layout: configuration.slidingWindow, originUnixNanoseconds: origin)
+        // A restored circuit that is not closed is in an episode that began at the latest now: a
+        // fleet's probe verdict from now on is news to it, and it follows it.
+        if state != .closed && state != .disabled { fleet.episodeStart = .zero }
     }
 }

@@ -141,6 +141,20 @@ struct FleetFollowingTests {
         #expect(fleet.sync("a", at: 2).transitions == [change(.closed, .open, .fleetOpened)])
     }
 
+    @Test("a breaker restored from a record while open follows the fleet's next probe verdict")
+    func restoredFollowsVerdict() throws {
+        var fleet = trippedFleet()
+        for second in 2...10 { fleet.syncAll(all, at: Double(second)) }
+        // b's state moves to another process at 10.2 s (a record, restored on a timeline starting then).
+        let record = fleet["b"].exported(originUnixNanoseconds: unix(0))
+        fleet["b"] = try Machine(restoring: record, configuration: breaker, origin: at(10.2), originUnixNanoseconds: unix(10.2))
+        #expect(fleet.state("b") == .open)
+        fleet.call("a", .success, at: 10.5, until: 10.6)
+        let transitions = fleet.syncAll(all, at: 11)
+        #expect(transitions["b"] == [change(.open, .closed, .fleetClosed)])
+        #expect(transitions["c"] == [change(.open, .closed, .fleetClosed)])
+    }
+
     @Test("when the break ends only the lease holder probes; the others reject until its probe succeeds, then close")
     func oneProbeThenFollowClosed() {
         var fleet = trippedFleet()
