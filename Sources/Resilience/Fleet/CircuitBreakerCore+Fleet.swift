@@ -75,6 +75,31 @@ struct CircuitBreakerFleetLink: Hashable, Sendable {
     }
 }
 
+extension CircuitBreakerFleetLink {
+    /// Two links are equal when they relate to the fleet in the same way: the same freshness, lease,
+    /// round, following and pending verdict. ``enteredAt`` and ``episodeStart`` are left out: they are
+    /// times on this process's timeline, kept for the summary, that a ``CircuitBreakerRecord`` does not
+    /// carry, so that a state machine restored from a record equals the one exported.
+    @usableFromInline
+    static func == (lhs: CircuitBreakerFleetLink, rhs: CircuitBreakerFleetLink) -> Bool {
+        lhs.freshUntil == rhs.freshUntil && lhs.leaseUntil == rhs.leaseUntil && lhs.holdsStoreLease == rhs.holdsStoreLease
+            && lhs.knownRound == rhs.knownRound && lhs.followsFleet == rhs.followsFleet
+            && lhs.probingUnderLease == rhs.probingUnderLease && lhs.pendingVerdict == rhs.pendingVerdict
+    }
+
+    /// Hashes what ``==`` compares.
+    @usableFromInline
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(freshUntil)
+        hasher.combine(leaseUntil)
+        hasher.combine(holdsStoreLease)
+        hasher.combine(knownRound)
+        hasher.combine(followsFleet)
+        hasher.combine(probingUnderLease)
+        hasher.combine(pendingVerdict)
+    }
+}
+
 extension CircuitBreakerCore {
     /// Whether the breaker follows the fleet at `now`.
     func isFollowingFleet(at now: Duration) -> Bool {
