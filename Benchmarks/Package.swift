@@ -8,6 +8,7 @@ let package = Package(
         // The integration traits, for the HTTP, AsyncHTTPClient and the observers' benchmarks.
         .package(name: "swift-resilience", path: "..", traits: ["HTTP", "AsyncHTTPClient", "Metrics", "Tracing"]),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
         // HTTPClientBenchmarks': the client, and the loopback server it calls.
@@ -34,7 +35,12 @@ let package = Package(
         // does not take it for a benchmark.
         .executableTarget(
             name: "InstructionCounts",
-            dependencies: [.product(name: "Resilience", package: "swift-resilience")],
+            dependencies: [
+                .product(name: "Resilience", package: "swift-resilience"),
+                .product(name: "ResilienceMetrics", package: "swift-resilience"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Sources/InstructionCounts"
         ),
         // A request through ResilienceAsyncHTTPClient beside the same request made with AsyncHTTPClient

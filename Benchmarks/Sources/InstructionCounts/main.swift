@@ -6,7 +6,10 @@
 // call. The operations and the hand-written loop are those of `Benchmarks/ResilienceBenchmarks`.
 
 import Dispatch
+import CoreMetrics
+import Logging
 import Resilience
+import ResilienceMetrics
 
 #if canImport(Glibc)
 import Glibc
@@ -19,6 +22,28 @@ import Darwin
 /// Keeps a value alive and opaque to the optimiser.
 @_optimize(none) @inline(never)
 func blackHole(_ value: Int) {}
+
+/// Keeps an event alive and opaque to the optimiser: what an observer that does nothing does.
+@_optimize(none) @inline(never)
+func blackHole(_ event: ResilienceEvent) {}
+
+/// The retry + circuit breaker pipeline reporting to `observer`.
+func observedPipeline(
+    _ observer: (any ResilienceObserver)?
+) -> ResiliencePipeline<NestedStrategy<Retry<ContinuousClock>, CircuitBreaker<ContinuousClock>>> {
+    let breaker = CircuitBreaker(name: "breaker")
+    return ResiliencePipeline(name: "retry+breaker", observer: observer) {
+        Retry(.default)
+        breaker
+    }
+}
+
+/// A logger that logs nothing below `.info`, the level of a production service.
+let infoLogger = {
+    var logger = Logger(label: "instruction-counts") { _ in SwiftLogNoOpLogHandler() }
+    logger.logLevel = .info
+    return logger
+}()
 
 /// The operation the scenarios call: an async function the optimiser cannot see through.
 @inline(never)
@@ -218,6 +243,51 @@ let scenarios: [(name: String, run: Scenario)] = [
                 breaker
             }
             for index in 0..<iterations { blackHole(try await callOnce(pipeline, index)) }
+        }
+    ),
+    (
+        "pipeline-observed-nothing",
+        { iterations in
+            let pipeline = observedPipeline(ClosureObserver { blackHole($0) })
+            for index in 0..<iterations { blackHole(try await pipeline.execute { try await succeed(index) }) }
+        }
+    ),
+    (
+        "pipeline-observed-nothing-called",
+        { iterations in
+            let pipeline = observedPipeline(ClosureObserver { blackHole($0) })
+            for index in 0..<iterations { blackHole(try await callOnce(pipeline, index)) }
+        }
+    ),
+    (
+        "pipeline-observed-statistics",
+        { iterations in
+            let pipeline = observedPipeline(ResilienceStatistics())
+            for index in 0..<iterations { blackHole(try await pipeline.execute { try await succeed(index) }) }
+        }
+    ),
+    (
+        "pipeline-observed-metrics",
+        { iterations in
+            // swift-metrics' no-op factory: what recording costs this package, not a backend.
+            let pipeline = observedPipeline(MetricsObserver(factory: NOOPMetricsHandler.instance))
+            for index in 0..<iterations { blackHole(try await pipeline.execute { try await succeed(index) }) }
+        }
+    ),
+    (
+        "pipeline-observed-logging",
+        { iterations in
+            // The default levels: a call's end and an attempt's success are not logged.
+            let pipeline = observedPipeline(LoggingObserver(logger: infoLogger))
+            for index in 0..<iterations { blackHole(try await pipeline.execute { try await succeed(index) }) }
+        }
+    ),
+    (
+        "pipeline-observed-logging-below-level",
+        { iterations in
+            // Each call's end logged at `.debug`, below the logger's `.info`: a level comparison per call.
+            let pipeline = observedPipeline(LoggingObserver(logger: infoLogger, callCompletedLevel: .debug))
+            for index in 0..<iterations { blackHole(try await pipeline.execute { try await succeed(index) }) }
         }
     ),
     (

@@ -34,7 +34,7 @@ public struct NestedStrategy<Outer: ComposableStrategy, Inner: ComposableStrateg
 
     /// Both strategies joining the pipeline. When `outer` is made of the library's strategies, which
     /// check for cancellation and then start `inner` with nothing suspending in between, `inner`
-    /// relies on that check instead of making its own (see ``EntryCancellationChecking``).
+    /// relies on that check instead of making its own (see `EntryCancellationChecking`).
     ///
     /// - Parameter context: The pipeline's name and observer.
     public func joining(_ context: PipelineContext) -> Self {

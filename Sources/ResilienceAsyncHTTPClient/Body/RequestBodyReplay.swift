@@ -11,7 +11,7 @@ extension HTTPClientRequest.Body {
     /// fail-safe: any shape it does not recognise (a later AsyncHTTPClient that stores bodies
     /// differently, a build without reflection metadata) counts as **not** replayable, so the worst
     /// an unrecognised body costs is a call not retried (its stop reason says
-    /// ``Resilience/RetryStopReason/bodyNotReplayable``), never a retry that sends an empty or
+    /// `RetryStopReason.bodyNotReplayable`), never a retry that sends an empty or
     /// truncated body. The tests pin the reading for every kind of body AsyncHTTPClient 1.37 makes.
     var canBeSentAgain: Bool {
         guard let mode = Mirror(reflecting: self).children.first(where: { $0.label == "mode" })?.value else { return false }

@@ -26,10 +26,10 @@ extension HTTPClientError: ClassifiableError {
     ///
     /// | error | category |
     /// |---|---|
-    /// | `connectTimeout`, `readTimeout`, `writeTimeout`, `deadlineExceeded`, `tlsHandshakeTimeout`, `socksHandshakeTimeout`, `httpProxyHandshakeTimeout`, `getConnectionFromPoolTimeout` | ``Resilience/ErrorCategory/timeout`` |
-    /// | `remoteConnectionClosed`, `uncleanShutdown` | ``Resilience/ErrorCategory/connectionFailure`` |
-    /// | `cancelled`, `requestStreamCancelled` | ``Resilience/ErrorCategory/cancellation`` |
-    /// | every other (an invalid URL, header or redirect, a body of the wrong length, a client shut down, …) | ``Resilience/ErrorCategory/permanent`` |
+    /// | `connectTimeout`, `readTimeout`, `writeTimeout`, `deadlineExceeded`, `tlsHandshakeTimeout`, `socksHandshakeTimeout`, `httpProxyHandshakeTimeout`, `getConnectionFromPoolTimeout` | `ErrorCategory.timeout` |
+    /// | `remoteConnectionClosed`, `uncleanShutdown` | `ErrorCategory.connectionFailure` |
+    /// | `cancelled`, `requestStreamCancelled` | `ErrorCategory.cancellation` |
+    /// | every other (an invalid URL, header or redirect, a body of the wrong length, a client shut down, …) | `ErrorCategory.permanent` |
     public var resilienceClassification: ErrorClassification {
         switch self {
         case .connectTimeout, .readTimeout, .writeTimeout, .deadlineExceeded, .tlsHandshakeTimeout, .socksHandshakeTimeout,
@@ -47,9 +47,9 @@ extension HTTPClientError: ClassifiableError {
 
 extension IOError: ClassifiableError {
     /// Its `errno`, classified as a `POSIXError` of that code is: `ECONNREFUSED`, `ECONNRESET`,
-    /// `EPIPE`, `EHOSTUNREACH`, … ``Resilience/ErrorCategory/connectionFailure``; `ETIMEDOUT`
-    /// ``Resilience/ErrorCategory/timeout``; `EIO`, `EAGAIN`, `EMFILE`, …
-    /// ``Resilience/ErrorCategory/ioFailure``; others ``Resilience/ErrorCategory/permanent``.
+    /// `EPIPE`, `EHOSTUNREACH`, … `ErrorCategory.connectionFailure`; `ETIMEDOUT`
+    /// `ErrorCategory.timeout`; `EIO`, `EAGAIN`, `EMFILE`, …
+    /// `ErrorCategory.ioFailure`; others `ErrorCategory.permanent`.
     public var resilienceClassification: ErrorClassification {
         guard let code = POSIXError.Code(rawValue: errnoCode) else { return .permanent }
         return ErrorClassifier.builtInClassification(of: POSIXError(code)) ?? .permanent
@@ -57,25 +57,25 @@ extension IOError: ClassifiableError {
 }
 
 extension NIOConnectionError: ClassifiableError {
-    /// ``Resilience/ErrorCategory/connectionFailure``: no connection could be made to any of the
+    /// `ErrorCategory.connectionFailure`: no connection could be made to any of the
     /// host's addresses (refused, unreachable, or a failed DNS lookup).
     public var resilienceClassification: ErrorClassification { .connectionFailure }
 }
 
 extension HTTPParserError: ClassifiableError {
     /// `invalidEOFState` (the connection closed before the response's declared end: "stream ended
-    /// at an unexpected time") is ``Resilience/ErrorCategory/connectionFailure``; the others, a
-    /// response that is not valid HTTP, are ``Resilience/ErrorCategory/permanent``.
+    /// at an unexpected time") is `ErrorCategory.connectionFailure`; the others, a
+    /// response that is not valid HTTP, are `ErrorCategory.permanent`.
     public var resilienceClassification: ErrorClassification {
         self == .invalidEOFState ? .connectionFailure : .permanent
     }
 }
 
 extension ChannelError: ClassifiableError {
-    /// `connectTimeout` is ``Resilience/ErrorCategory/timeout``; a channel closed under the request
+    /// `connectTimeout` is `ErrorCategory.timeout`; a channel closed under the request
     /// (`ioOnClosedChannel`, `alreadyClosed`, `eof`, `inputClosed`, `outputClosed`) or a host
-    /// unreachable is ``Resilience/ErrorCategory/connectionFailure``; the others, misuses of a
-    /// channel, are ``Resilience/ErrorCategory/permanent``.
+    /// unreachable is `ErrorCategory.connectionFailure`; the others, misuses of a
+    /// channel, are `ErrorCategory.permanent`.
     public var resilienceClassification: ErrorClassification {
         switch self {
         case .connectTimeout:

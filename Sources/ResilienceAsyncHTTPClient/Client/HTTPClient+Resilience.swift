@@ -12,8 +12,8 @@ extension HTTPClient {
     /// connection, by default: 64 KiB.
     public static let defaultRetriedBodyLimit = 65_536
 
-    /// Sends `request` through `strategy` (an ``ResilienceHTTP/HTTPRetry``, a
-    /// ``ResilienceHTTP/StandardHTTPPipeline``): one call, with the strategy's retries, breakers and
+    /// Sends `request` through `strategy` (an `HTTPRetry`, a
+    /// `StandardHTTPPipeline`): one call, with the strategy's retries, breakers and
     /// timeouts, returning the final response or rethrowing the original error.
     ///
     /// ```swift
@@ -28,13 +28,13 @@ extension HTTPClient {
     /// **Retries** are the strategy's: a failing response (a 503, a 429 with its `Retry-After`) or a
     /// transient error (a refused or reset connection, a time-out: see <doc:CallingThroughAPipeline>)
     /// is retried when the request may be sent twice: an idempotent method, an `Idempotency-Key`, or
-    /// ``ResilienceHTTP/HTTPCallOptions/idempotent``. A `POST` without a key is sent once
-    /// (``Resilience/RetryStopReason/notIdempotent``).
+    /// `HTTPCallOptions.idempotent`. A `POST` without a key is sent once
+    /// (`RetryStopReason.notIdempotent`).
     ///
     /// **Request bodies**: bytes (`.bytes(...)` of a `ByteBuffer`, an array, a string's UTF-8) are sent
     /// again on each attempt. A stream (`.stream(...)`) cannot be: pass `makeBody` to make it anew
     /// for each attempt, or the call is not retried
-    /// (``Resilience/RetryStopReason/bodyNotReplayable``).
+    /// (`RetryStopReason.bodyNotReplayable`).
     ///
     /// **Response bodies**: the decision to retry is made on the response's head. A response the
     /// strategy retries is drained when it declares a body of at most `retriedBodyLimit` bytes, so its
@@ -49,7 +49,7 @@ extension HTTPClient {
     ///     scheme and authority which breaker it goes through; it is sent as it is on each attempt.
     ///   - strategy: The retries, breakers and timeouts to send it through.
     ///   - options: What this call changes: idempotency, another response classifier, another observer.
-    ///     Its ``ResilienceHTTP/HTTPCallOptions/bodyIsReplayable`` is set to `false` for you when the
+    ///     Its `HTTPCallOptions.bodyIsReplayable` is set to `false` for you when the
     ///     request has a stream body and no `makeBody`.
     ///   - makeBody: Makes the request's body anew for each attempt, in place of `request.body`: for a
     ///     stream body that can be produced again (a file read again from its start). `nil` to send
@@ -60,12 +60,12 @@ extension HTTPClient {
     ///     during a wait between attempts the call ends at once, with the last attempt's outcome. It is
     ///     measured on the strategy's clock from the call's start, so that tests on a manual clock can
     ///     pass it. Default: none, for a strategy that bounds the call itself (a
-    ///     ``ResilienceHTTP/StandardHTTPPipeline``'s total and attempt timeouts).
+    ///     `StandardHTTPPipeline`'s total and attempt timeouts).
     ///   - logger: The logger AsyncHTTPClient logs each attempt to.
     /// - Returns: The final response: the first success, or the last failing response when the
     ///   strategy stops retrying on one (a 404, a 503 after the last attempt, a `POST` without a key).
     /// - Throws: The last attempt's error, unchanged (`HTTPClientError`, NIO's `IOError`, …); a
-    ///   strategy's own (``Resilience/TimeoutError``, ``Resilience/CircuitOpenError``);
+    ///   strategy's own (`TimeoutError`, `CircuitOpenError`);
     ///   `HTTPClientError.deadlineExceeded` when the deadline passed during an attempt;
     ///   `CancellationError` when the task is cancelled, and the request is never sent when it
     ///   already was.

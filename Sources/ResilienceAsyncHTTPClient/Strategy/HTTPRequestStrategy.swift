@@ -7,7 +7,7 @@ import ResilienceHTTP
 /// each call: what `HTTPClient.execute(_:through:options:makeBody:retriedBodyLimit:deadline:logger:)`
 /// runs an AsyncHTTPClient request through.
 ///
-/// ``ResilienceHTTP/HTTPRetry`` and ``ResilienceHTTP/StandardHTTPPipeline`` conform. A strategy of
+/// `HTTPRetry` and `StandardHTTPPipeline` conform. A strategy of
 /// your own can too; it must call `send` for one attempt at a time and return only the response of
 /// the last attempt it made (or throw), as both of them do: the responses of earlier attempts are
 /// drained or dropped by the integration when the next attempt begins.
@@ -18,7 +18,7 @@ public protocol HTTPRequestStrategy<ClockType>: Sendable {
     /// The clock the strategy waits on.
     var clock: ClockType { get }
 
-    /// How the strategy classifies responses (unless a call's ``ResilienceHTTP/HTTPCallOptions/classifier``
+    /// How the strategy classifies responses (unless a call's `HTTPCallOptions.classifier`
     /// overrides it): the integration reads failing responses' bodies by the same rule.
     var classifier: HTTPResponseClassifier { get }
 

@@ -5,9 +5,9 @@ import Resilience
 /// The standard resilience pipeline for HTTP calls, as Microsoft.Extensions.Http.Resilience's
 /// standard handler builds it, outer to inner:
 ///
-/// 1. a **rate limiter**: a ``ConcurrencyLimiter`` of 1 000 calls at once without a queue, as the
+/// 1. a **rate limiter**: a `ConcurrencyLimiter` of 1 000 calls at once without a queue, as the
 ///    standard handler's (``StandardHTTPPipelineOptions/concurrencyLimit``), or any strategy you pass,
-///    such as a ``RateLimiter``;
+///    such as a `RateLimiter`;
 /// 2. a **total timeout**, 30 s: the whole call, waits between retries included;
 /// 3. a **retry** (``HTTPRetry``): up to 3 retries, exponential from 2 s with jitter, of transient
 ///    failures and rate limits, honouring the server's hints, and only of requests that may be sent

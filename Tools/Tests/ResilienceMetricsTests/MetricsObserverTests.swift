@@ -45,7 +45,11 @@ struct MetricsObserverTests {
         let clock = ManualClock(advancesAutomatically: true)
         let pipeline = try makePipeline(metrics, clock: clock)
         let operation = ScriptedOperation(failures: 2, with: FlakyError.timeout, thenReturning: 7)
-        #expect(try await pipeline.execute { try await operation() } == 7)
+        #expect(
+            try await pipeline.execute {
+                clock.advance(by: .milliseconds(100))   // each attempt takes 100 ms
+                return try await operation()
+            } == 7)
         #expect(
             metrics.counterSnapshot == [
                 "resilience.attempts{pipeline.name=ocr,strategy.name=ocr-retry,outcome=failure,error.category=timeout,error.type=\(flakyErrorType)} 2",
@@ -59,7 +63,9 @@ struct MetricsObserverTests {
             ])
         #expect(
             metrics.timerSnapshot == [
-                "resilience.call.duration{pipeline.name=ocr,outcome=success} [2000000000]",
+                "resilience.attempt.duration{pipeline.name=ocr,strategy.name=ocr-retry,outcome=failure} [100000000, 100000000]",
+                "resilience.attempt.duration{pipeline.name=ocr,strategy.name=ocr-retry,outcome=success} [100000000]",
+                "resilience.call.duration{pipeline.name=ocr,outcome=success} [2300000000]",
                 "resilience.retry.delay{pipeline.name=ocr,strategy.name=ocr-retry,error.category=timeout} [1000000000, 1000000000]",
             ])
     }
