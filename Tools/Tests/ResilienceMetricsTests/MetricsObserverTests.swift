@@ -47,7 +47,7 @@ struct MetricsObserverTests {
         let operation = ScriptedOperation(failures: 2, with: FlakyError.timeout, thenReturning: 7)
         #expect(
             try await pipeline.execute {
-                clock.advance(by: .milliseconds(100))   // each attempt takes 100 ms
+                clock.advance(by: .milliseconds(100))  // each attempt takes 100 ms
                 return try await operation()
             } == 7)
         #expect(
