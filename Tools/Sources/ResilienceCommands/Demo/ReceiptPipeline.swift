@@ -5,7 +5,6 @@ import NIOCore
 import Resilience
 import ResilienceAsyncHTTPClient
 import ResilienceHTTP
-import Synchronization
 
 /// The guide's receipt processing: each receipt's image through the OCR service (local OCR when it
 /// is down), then through the vision service (the analysis skipped when it is down), over HTTP with
@@ -33,7 +32,7 @@ struct ReceiptPipeline<ClockType: Clock>: Sendable where ClockType.Duration == D
         var result = ReceiptResult(receipt: receipt, outcome: .processed, ocrAttempts: 0, visionAttempts: 0)
         let ocrAttempts = AttemptCounter()
         let visionAttempts = AttemptCounter()
-        let reasons = Mutex<[String]>([])
+        let reasons = LockedState<[String]>([])
         let ocrFallback = Fallback<(String, ReceiptResult.Source)>(
             name: "ocr-fallback", handling: [], shouldHandle: Self.serviceIsDown, observer: observer
         ) { reason in
