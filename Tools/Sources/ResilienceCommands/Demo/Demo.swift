@@ -74,6 +74,7 @@ package enum Demo {
         statistics.register(pipeline.ocr.breaker)
         statistics.register(pipeline.vision.breaker)
         let began = ContinuousClock.now
+        progress.start()
         let results = await ReceiptBatch(receipts: settings.receipts, concurrency: settings.concurrency).run(
             { await pipeline.process($0) }, finished: { result, _ in progress.finished(result) }
         )

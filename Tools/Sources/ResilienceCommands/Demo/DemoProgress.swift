@@ -27,36 +27,44 @@ final class DemoProgress: Sendable {
         json ? .silent : isatty(STDOUT_FILENO) == 1 ? .bar : .lines
     }
 
+    /// The batch started: draws the empty bar.
+    func start() {
+        guard style == .bar else { return }
+        counts.withLock { write("\r\u{1B}[2K" + bar($0)) }
+    }
+
     /// A receipt ended.
     func finished(_ result: ReceiptResult) {
-        let counts = counts.withLock { counts in
+        // Written under the lock, so that a transition's line and the bar never interleave.
+        counts.withLock { counts in
             counts.done += 1
             if result.outcome == .processedWithFallback { counts.fallback += 1 }
             if result.outcome == .failed { counts.failed += 1 }
-            return counts
-        }
-        switch style {
-        case .silent: return
-        case .bar: write("\r\u{1B}[2K" + bar(counts))
-        case .lines:
-            let note = result.error.map { " (\($0))" } ?? ""
-            write("receipt \(result.receipt): \(result.outcome.rawValue)\(note)\n")
+            switch style {
+            case .silent: return
+            case .bar: write("\r\u{1B}[2K" + bar(counts))
+            case .lines:
+                let note = result.error.map { " (\($0))" } ?? ""
+                write("receipt \(result.receipt): \(result.outcome.rawValue)\(note)\n")
+            }
         }
     }
 
     /// A breaker changed state.
     func transition(_ record: BreakerTransitionRecord) {
         let line = "\(record.breaker): \(record.from) -> \(record.to) (\(record.reason)) at \(String(format: "%.1f", record.seconds)) s"
-        switch style {
-        case .silent: return
-        case .bar: write("\r\u{1B}[2K\(line)\n" + bar(counts.withLock { $0 }))
-        case .lines: write(line + "\n")
+        counts.withLock { counts in
+            switch style {
+            case .silent: return
+            case .bar: write("\r\u{1B}[2K\(line)\n" + bar(counts))
+            case .lines: write(line + "\n")
+            }
         }
     }
 
     /// Ends the bar's line.
     func end() {
-        if style == .bar { write("\n") }
+        if style == .bar { counts.withLock { _ in write("\n") } }
     }
 
     private func bar(_ counts: (done: Int, fallback: Int, failed: Int)) -> String {

@@ -48,14 +48,16 @@ struct DemoReport: Sendable, Codable {
         let notable = results.filter { $0.outcome != .processed || $0.ocrAttempts > 1 || $0.visionAttempts > 1 }
         if !notable.isEmpty {
             lines.append("")
-            lines.append("receipt  outcome                  ocr tries  vision tries  text from  analysis    why")
+            lines.append(
+                "receipt  outcome                  ocr tries  vision tries  text from  analysis    why (failed attempts, or the fallback's reason)"
+            )
             for result in notable {
                 lines.append(
                     [
                         Self.column("\(result.receipt)", 7), Self.column(result.outcome.rawValue, 23),
                         Self.column("\(result.ocrAttempts)", 9), Self.column("\(result.visionAttempts)", 12),
                         Self.column(result.textSource.map { $0 == .service ? "OCR" : "local OCR" } ?? "-", 9),
-                        Self.column(result.analysis ?? "-", 10), result.error ?? "",
+                        Self.column(result.analysis ?? "-", 10), ([result.error].compactMap { $0 } + result.faults).joined(separator: "; "),
                     ].joined(separator: "  ").trimmingTrailingSpaces)
             }
         }

@@ -33,26 +33,30 @@ struct ReceiptPipeline<ClockType: Clock>: Sendable where ClockType.Duration == D
         let ocrAttempts = AttemptCounter()
         let visionAttempts = AttemptCounter()
         let reasons = LockedState<[String]>([])
+        let faults = LockedState<[String]>([])
         let ocrFallback = Fallback<(String, ReceiptResult.Source)>(
             name: "ocr-fallback", handling: [], shouldHandle: Self.serviceIsDown, observer: observer
         ) { reason in
-            reasons.withLock { $0.append("ocr: \(reason.error)") }
+            reasons.withLock { $0.append("\(reason.error)") }
             return (Self.localOCR(receipt), .fallback)
         }
         let visionFallback = Fallback<(String, ReceiptResult.Source)>(
             name: "vision-fallback", handling: [], shouldHandle: Self.serviceIsDown, observer: observer
         ) { reason in
-            reasons.withLock { $0.append("vision: \(reason.error)") }
+            reasons.withLock { $0.append("\(reason.error)") }
             return ("skipped", .fallback)
         }
         do {
             let (text, textSource) = try await ocrFallback.execute {
-                (try await call(ocr, url: ocrURL, receipt: receipt, attempts: ocrAttempts), ReceiptResult.Source.service)
+                (try await call(ocr, url: ocrURL, receipt: receipt, attempts: ocrAttempts, faults: faults), ReceiptResult.Source.service)
             }
             result.text = text
             result.textSource = textSource
             let (analysis, analysisSource) = try await visionFallback.execute {
-                (try await call(vision, url: visionURL, receipt: receipt, attempts: visionAttempts), ReceiptResult.Source.service)
+                (
+                    try await call(vision, url: visionURL, receipt: receipt, attempts: visionAttempts, faults: faults),
+                    ReceiptResult.Source.service
+                )
             }
             result.analysis = analysis
             result.analysisSource = analysisSource
@@ -63,6 +67,7 @@ struct ReceiptPipeline<ClockType: Clock>: Sendable where ClockType.Duration == D
             result.outcome = .failed
             result.error = "\(error)"
         }
+        result.faults = faults.withLock { $0 }
         result.ocrAttempts = ocrAttempts.value
         result.visionAttempts = visionAttempts.value
         return result
@@ -70,7 +75,7 @@ struct ReceiptPipeline<ClockType: Clock>: Sendable where ClockType.Duration == D
 
     /// Sends receipt `receipt` to `service` and returns its answer's body.
     nonisolated(nonsending) private func call(
-        _ service: DemoService<ClockType>, url: String, receipt: Int, attempts: AttemptCounter
+        _ service: DemoService<ClockType>, url: String, receipt: Int, attempts: AttemptCounter, faults: LockedState<[String]>
     ) async throws -> String {
         var request = HTTPClientRequest(url: "\(url)/receipts/\(receipt)")
         request.method = .POST
@@ -79,8 +84,14 @@ struct ReceiptPipeline<ClockType: Clock>: Sendable where ClockType.Duration == D
         request.headers.add(name: "Content-Type", value: "application/octet-stream")
         let image = ByteBuffer(string: "image of receipt \(receipt)")
         let strategy = service.strategy(random: .seeded(seed ^ UInt64(truncatingIfNeeded: receipt) &* 0x9E37_79B9_7F4A_7C15))
+        // This call's failed attempts, for the receipt's notes: `ocr #1: timeout`.
+        let noter = ClosureObserver { event in
+            guard event.kind == .attemptFailed || event.kind == .resultRejected, let category = event.classification?.category
+            else { return }
+            faults.withLock { $0.append("\(service.name) #\(event.attempt ?? 0): \(category)") }
+        }
         let response = try await client.execute(
-            request, through: strategy,
+            request, through: strategy, options: HTTPCallOptions(observer: noter),
             makeBody: {
                 attempts.increment()
                 return .bytes(image)

@@ -26,4 +26,6 @@ struct ReceiptResult: Sendable, Hashable, Codable {
     var visionAttempts: Int
     /// Why the receipt failed, or why a fallback stood in.
     var error: String?
+    /// The failed attempts on the way, such as `ocr #1: timeout`.
+    var faults: [String] = []
 }

@@ -13,5 +13,8 @@ struct ServiceResponseError: Error, Sendable, Hashable, ClassifiableError, Custo
 
     var resilienceClassification: ErrorClassification { classification }
 
-    var description: String { "\(service) answered \(status) (\(classification.category))" }
+    var description: String {
+        let hint = classification.retryAfter.map { ", retry after \(Int($0.components.seconds)) s" } ?? ""
+        return "\(service) answered \(status) (\(classification.category)\(hint))"
+    }
 }
