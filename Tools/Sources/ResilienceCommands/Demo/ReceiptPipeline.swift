@@ -34,33 +34,29 @@ struct ReceiptPipeline<ClockType: Clock>: Sendable where ClockType.Duration == D
         let visionAttempts = AttemptCounter()
         let reasons = LockedState<[String]>([])
         let faults = LockedState<[String]>([])
-        let ocrFallback = Fallback<(String, ReceiptResult.Source)>(
-            name: "ocr-fallback", handling: [], shouldHandle: Self.serviceIsDown, observer: observer
-        ) { reason in
+        let ocrFallback = Fallback<OCRText>(name: "ocr-fallback", handling: [], shouldHandle: Self.serviceIsDown, observer: observer) {
+            reason in
             reasons.withLock { $0.append("\(reason.error)") }
-            return (Self.localOCR(receipt), .fallback)
+            return .local(receipt)
         }
-        let visionFallback = Fallback<(String, ReceiptResult.Source)>(
+        let visionFallback = Fallback<Analysis>(
             name: "vision-fallback", handling: [], shouldHandle: Self.serviceIsDown, observer: observer
         ) { reason in
             reasons.withLock { $0.append("\(reason.error)") }
-            return ("skipped", .fallback)
+            return .skipped
         }
         do {
-            let (text, textSource) = try await ocrFallback.execute {
-                (try await call(ocr, url: ocrURL, receipt: receipt, attempts: ocrAttempts, faults: faults), ReceiptResult.Source.service)
+            let text = try await ocrFallback.execute {
+                OCRText(text: try await call(ocr, url: ocrURL, receipt: receipt, attempts: ocrAttempts, faults: faults), isLocal: false)
             }
-            result.text = text
-            result.textSource = textSource
-            let (analysis, analysisSource) = try await visionFallback.execute {
-                (
-                    try await call(vision, url: visionURL, receipt: receipt, attempts: visionAttempts, faults: faults),
-                    ReceiptResult.Source.service
-                )
+            result.text = text.text
+            result.textSource = text.isLocal ? .fallback : .service
+            let analysis = try await visionFallback.execute {
+                Analysis(category: try await call(vision, url: visionURL, receipt: receipt, attempts: visionAttempts, faults: faults))
             }
-            result.analysis = analysis
-            result.analysisSource = analysisSource
-            result.outcome = textSource == .service && analysisSource == .service ? .processed : .processedWithFallback
+            result.analysis = analysis.description
+            result.analysisSource = analysis.isSkipped ? .fallback : .service
+            result.outcome = text.isLocal || analysis.isSkipped ? .processedWithFallback : .processed
             let why = reasons.withLock { $0 }
             result.error = why.isEmpty ? nil : why.joined(separator: "; ")
         } catch {
@@ -112,10 +108,5 @@ struct ReceiptPipeline<ClockType: Clock>: Sendable where ClockType.Duration == D
     /// Whether `classification` says the service was down rather than the receipt at fault.
     @Sendable static func serviceIsDown(_ error: any Error, _ classification: ErrorClassification) -> Bool {
         classification.category != .permanent && classification.category != .cancellation
-    }
-
-    /// The local OCR model's reading of `receipt`: slower and rougher than the service's, but there.
-    static func localOCR(_ receipt: Int) -> String {
-        "RECEIPT \(receipt)\nTOTAL ~\(DemoFaultPlan.total(receipt)) (local OCR)"
     }
 }
