@@ -20,8 +20,9 @@ struct DemoCommand: AsyncParsableCommand {
 
             Time runs --time-scale times faster than the wall clock. The fault script is a function of \
             the seed, the service, the receipt and the attempt, never of the order requests arrive in, and \
-            an attempt an open breaker refuses waits for it rather than giving up, so the same --seed gives \
-            the same outcome counts on any machine, loaded or not.
+            an attempt an open breaker refuses waits for it to half-open rather than being spent, so the \
+            same --seed gives the same outcome counts on any machine, loaded or not (while the retry \
+            budget refuses nothing; the statistics show its refusals).
 
             Exit status: 0 when every receipt ended processed or with a fallback, 1 otherwise, 64 for a \
             usage error. With --metrics-port or --serve it runs until interrupted (SIGINT ends it cleanly).
@@ -30,9 +31,9 @@ struct DemoCommand: AsyncParsableCommand {
               resilience demo
               resilience demo --receipts 200 --concurrency 8 --seed 7
               resilience demo --json | jq .outcomes
-              resilience demo --metrics-port 9464      # curl http://127.0.0.1:9464/metrics
-              resilience demo --serve                  # only the fault services, for your own client
-              resilience demo --ocr-url http://localhost:8080/ocr --vision-url http://localhost:8081/vision
+              resilience demo --metrics-port 9464    (then: curl 127.0.0.1:9464/metrics)
+              resilience demo --serve                (the fault services alone)
+              resilience demo --ocr-url URL --vision-url URL
             """
     )
 
