@@ -14,10 +14,12 @@ import Testing
 struct DemoPipelineTests {
     /// The demo's settings without attempt time-outs: on a clock that advances by itself, a time-out's
     /// timer would end every attempt at once.
-    private static func settings(receipts: Int, concurrency: Int, seed: UInt64 = 42) -> DemoSettings {
+    private static func settings(
+        receipts: Int, concurrency: Int, seed: UInt64 = 42, attemptTimeout: Duration? = nil
+    ) -> DemoSettings {
         DemoSettings(
             receipts: receipts, concurrency: concurrency, seed: seed, timeScale: 1, ocrURL: nil, visionURL: nil, json: true,
-            metricsPort: nil, serveOnly: false, attemptTimeout: nil
+            metricsPort: nil, serveOnly: false, attemptTimeout: attemptTimeout
         )
     }
 
@@ -76,6 +78,30 @@ struct DemoPipelineTests {
         #expect(result.analysis == "grocery")
         // RetryPolicy.aggressive's first wait: 500 ms, ±50 % jitter.
         #expect(clock.now.offset >= .milliseconds(250) && clock.now.offset <= .milliseconds(750))
+    }
+
+    @Test(
+        "an OCR response slower than the 10 s attempt time-out is cut at 10 s and retried after the policy's wait",
+        .timeLimit(.minutes(1))
+    )
+    func attemptTimeout() async throws {
+        let clock = ManualClock()
+        let result = try await withPipeline(
+            Self.settings(receipts: 1, concurrency: 1, attemptTimeout: .seconds(10)),
+            ocr: FaultScript([.hold], then: DemoFaultPlan.success(.ocr, receipt: 0)),
+            vision: FaultScript([], then: DemoFaultPlan.success(.vision, receipt: 0)), clock: clock
+        ) { pipeline, _ in
+            let receipt = Task { await pipeline.process(0) }
+            await clock.waitForSleepers(count: 1)  // the first attempt's time-out
+            clock.advance(by: .seconds(10))
+            await clock.waitForSleepers(count: 1)  // the retry's wait
+            let wait = try #require(clock.advanceToNextDeadline())
+            #expect(wait.offset >= .milliseconds(10_250) && wait.offset <= .milliseconds(10_750))
+            return await receipt.value
+        }
+        #expect(result.outcome == .processed)
+        #expect(result.ocrAttempts == 2)
+        #expect(result.faults == ["ocr #1: timeout"])
     }
 
     @Test("vision's 429 with Retry-After: 2 is honoured: the retry waits at least 2 s")
