@@ -91,12 +91,13 @@ struct DemoCommandTests {
         try #require(DemoPrometheusParser.isAvailable, DemoPrometheusParser.unavailableMessage)
         let scratch = try Scratch()
         let (running, finished) = try ResilienceBinary.start(
-            ["demo", "--receipts", "12", "--concurrency", "2", "--seed", "7", "--metrics-port", "0", "--json"], in: scratch)
+            ["demo", "--receipts", "12", "--concurrency", "2", "--seed", "7", "--time-scale", "10", "--metrics-port", "0", "--json"],
+            in: scratch)
         try await scratch.waitUntil { running.standardErrorSoFar.contains("/metrics\n") }
         let url = try #require(
             running.standardErrorSoFar.split(separator: "\n").first { $0.contains("metrics at ") }?.split(separator: " ").last.map(
                 String.init))
-        // The batch takes seconds (its OCR breaker stays open for 60 s of its time); scrape while it runs.
+        // At x10 the batch takes about 20 s (its OCR breaker opens for 6 s at a time): scrape while it runs.
         try await scratch.waitUntil { (try? DemoPrometheusParser.scrape(url).contains { $0.name == "resilience_attempts" }) == true }
         let startedDuringTheBatch = !running.standardErrorSoFar.contains("batch done")
         let during = try DemoPrometheusParser.scrape(url)
