@@ -33,6 +33,18 @@ let package = Package(
             dependencies: [
                 .product(name: "Resilience", package: "swift-resilience"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // The demo: its fault services, the receipts' HTTP calls, and the metrics it serves.
+                "FaultServer",
+                .product(name: "ResilienceAsyncHTTPClient", package: "swift-resilience"),
+                .product(name: "ResilienceHTTP", package: "swift-resilience"),
+                .product(name: "ResilienceMetrics", package: "swift-resilience"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
@@ -63,6 +75,10 @@ let package = Package(
                 .product(name: "ResilienceTestKit", package: "swift-resilience"),
                 // Built before the tests, which start the real `resilience` binary as a child process.
                 "resilience",
+                // The demo's pipeline, tested against the fault services on loopback.
+                "FaultServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             // State files of format version 1, written by `resilience` before format version 2; read
             // through #filePath.

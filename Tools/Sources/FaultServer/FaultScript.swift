@@ -4,6 +4,7 @@ public struct FaultScript: Sendable {
     private enum Source: Sendable {
         case steps([FaultStep], then: FaultStep)
         case seeded(UInt64, faultRate: Double, faults: [FaultStep], otherwise: FaultStep)
+        case computed(@Sendable (_ path: String, _ index: Int) -> FaultStep)
     }
 
     private let source: Source
@@ -33,16 +34,30 @@ public struct FaultScript: Sendable {
         FaultScript(source: .seeded(seed, faultRate: faultRate.isNaN ? 0 : min(max(faultRate, 0), 1), faults: faults, otherwise: otherwise))
     }
 
+    /// For each request, the step `step` gives for its path and its place among the requests to that
+    /// path: a script that is a function of what the request names (a receipt in its path, the
+    /// attempt it is), never of the order in which requests to other paths arrive.
+    ///
+    /// - Parameter step: The step for a request to `path` numbered `index` (from 0) on that path.
+    /// - Returns: The script.
+    public static func computed(_ step: @escaping @Sendable (_ path: String, _ index: Int) -> FaultStep) -> FaultScript {
+        FaultScript(source: .computed(step))
+    }
+
     private init(source: Source) {
         self.source = source
     }
 
     /// The step for the request numbered `index` (from 0) to the script's path.
     ///
-    /// - Parameter index: The request's number.
+    /// - Parameters:
+    ///   - index: The request's number.
+    ///   - path: The request's path, for a ``computed(_:)`` script.
     /// - Returns: Its step.
-    public func step(at index: Int) -> FaultStep {
+    public func step(at index: Int, path: String = "") -> FaultStep {
         switch source {
+        case .computed(let step):
+            return step(path, index)
         case .steps(let steps, let then):
             return steps.indices.contains(index) ? steps[index] : then
         case .seeded(let seed, let faultRate, let faults, let otherwise):

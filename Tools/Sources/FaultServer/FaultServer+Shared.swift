@@ -157,7 +157,7 @@ extension FaultServer {
             let path = request.uri.path
             let step = update { state -> FaultStep in
                 let indexForPath = state.counts.requestsByPath[path, default: 0]
-                let step = (state.scripts[path] ?? state.otherwise).step(at: indexForPath)
+                let step = (state.scripts[path] ?? state.otherwise).step(at: indexForPath, path: path)
                 state.requests.append(
                     RecordedRequest(
                         index: state.counts.requests,

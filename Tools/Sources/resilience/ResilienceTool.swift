@@ -8,6 +8,6 @@ struct ResilienceTool: AsyncParsableCommand {
         commandName: "resilience",
         abstract: "Resilience tools: retry any command, and see why jitter matters.",
         version: ToolVersion.current,
-        subcommands: [RunCommand.self, SimulateCommand.self]
+        subcommands: [DemoCommand.self, RunCommand.self, SimulateCommand.self]
     )
 }
