@@ -33,7 +33,17 @@ let package = Package(
             dependencies: [
                 .product(name: "Resilience", package: "swift-resilience"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                // The demo: its fault services, the receipts' HTTP calls, and the metrics it serves.
+            ]
+        ),
+        // `resilience demo`: its fault services, the receipts' HTTP calls, and the metrics it serves. A
+        // target of its own, so that the commands' parsers (and the fuzz targets built on them) do not
+        // build AsyncHTTPClient, Hummingbird and swift-prometheus.
+        .target(
+            name: "ResilienceDemo",
+            dependencies: [
+                "ResilienceCommands",
+                .product(name: "Resilience", package: "swift-resilience"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "FaultServer",
                 .product(name: "ResilienceAsyncHTTPClient", package: "swift-resilience"),
                 .product(name: "ResilienceHTTP", package: "swift-resilience"),
@@ -51,6 +61,7 @@ let package = Package(
             name: "resilience",
             dependencies: [
                 "ResilienceCommands",
+                "ResilienceDemo",
                 .product(name: "Resilience", package: "swift-resilience"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -76,6 +87,7 @@ let package = Package(
                 // Built before the tests, which start the real `resilience` binary as a child process.
                 "resilience",
                 // The demo's pipeline, tested against the fault services on loopback.
+                "ResilienceDemo",
                 "FaultServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),

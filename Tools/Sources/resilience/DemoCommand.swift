@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ResilienceCommands
+import ResilienceDemo
 
 /// `resilience demo`: the guide's receipt batch, end to end over real HTTP.
 struct DemoCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ResilienceCommands
+import ResilienceDemo
 
 /// The `resilience` command-line tool.
 @main

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import ResilienceCommands
+@testable import ResilienceDemo
 
 /// `resilience demo` as users run it: the real binary, its services on loopback, its output.
 @Suite("resilience demo")

@@ -2,6 +2,7 @@ import FaultServer
 import Testing
 
 @testable import ResilienceCommands
+@testable import ResilienceDemo
 
 /// The demo's fault script: a function of the seed, the service, the receipt and the attempt.
 @Suite("Demo fault plan")

@@ -7,6 +7,7 @@ import ResilienceTestKit
 import Testing
 
 @testable import ResilienceCommands
+@testable import ResilienceDemo
 
 /// The demo's receipt pipeline on virtual time (a manual clock that advances to each sleep's
 /// deadline at once), against the scripted fault services on loopback.

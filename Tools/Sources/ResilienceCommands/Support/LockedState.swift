@@ -10,14 +10,14 @@ import Foundation
 ///
 /// `@unchecked Sendable`: every access to `value` happens between `lock.lock()` and `lock.unlock()`
 /// in ``withLock(_:)``.
-final class LockedState<Value>: @unchecked Sendable {
+package final class LockedState<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
 
     /// Creates the lock around `value`.
     ///
     /// - Parameter value: The initial value.
-    init(_ value: sending Value) {
+    package init(_ value: sending Value) {
         self.value = value
     }
 
@@ -25,7 +25,7 @@ final class LockedState<Value>: @unchecked Sendable {
     ///
     /// - Parameter body: What to do with the value.
     /// - Returns: What `body` returns.
-    func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
+    package func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
         lock.lock()
         defer { lock.unlock() }
         return try body(&value)

@@ -1,5 +1,6 @@
 import FaultServer
 import Logging
+import ResilienceCommands
 
 /// The demo's two fault services, OCR and vision, on ephemeral loopback ports, following a
 /// ``DemoFaultPlan``: each request's step is the plan's for its path (`/ocr/receipts/7`) and its

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Resilience
+import ResilienceCommands
 
 /// A service's final answer was a failing response (a 503 the retries ended on, a 422): the call's
 /// error, classified as its response was, so that the fallbacks decide on it like on any error.

@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import Prometheus
+import ResilienceCommands
 
 /// Serves a Prometheus registry's text at `http://127.0.0.1:<port>/metrics`, with Hummingbird.
 final class MetricsEndpoint: Sendable {

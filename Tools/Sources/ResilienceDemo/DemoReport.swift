@@ -1,5 +1,6 @@
 import Foundation
 import Resilience
+import ResilienceCommands
 
 /// A finished batch: its results, the breakers' transitions and the statistics, as the table and
 /// report `resilience demo` prints, or as JSON.

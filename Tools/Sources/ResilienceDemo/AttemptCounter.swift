@@ -1,4 +1,5 @@
 import Synchronization
+import ResilienceCommands
 
 /// A count shared with a request's body maker, which AsyncHTTPClient calls once per attempt.
 final class AttemptCounter: Sendable {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ResilienceCommands
 
 /// The options of `resilience demo`.
 package struct DemoOptions: ParsableArguments {

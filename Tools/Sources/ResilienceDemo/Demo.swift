@@ -5,6 +5,7 @@ import NIOPosix
 import Prometheus
 import Resilience
 import ResilienceMetrics
+import ResilienceCommands
 
 /// `resilience demo`: the guide's receipt batch, end to end over real HTTP.
 package enum Demo {

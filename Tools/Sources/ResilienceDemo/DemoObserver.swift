@@ -1,4 +1,5 @@
 import Resilience
+import ResilienceCommands
 
 /// The observer every strategy of the demo reports to: it passes each event on to the statistics
 /// (and the metrics, when they are served), and records each breaker transition, telling

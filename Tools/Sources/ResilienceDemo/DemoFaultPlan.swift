@@ -1,4 +1,5 @@
 import FaultServer
+import ResilienceCommands
 
 /// The demo services' fault script: what the OCR and vision services do with each request, as a
 /// function of the seed, the service, the receipt and the attempt (the request's place among that

@@ -1,4 +1,5 @@
 import Resilience
+import ResilienceCommands
 
 /// The values one demo service is called with: the guide's retry policy and breaker, an attempt
 /// time-out, a concurrency limit, and how long a refused attempt waits for the breaker.

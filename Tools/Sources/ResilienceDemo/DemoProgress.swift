@@ -1,4 +1,5 @@
 import Foundation
+import ResilienceCommands
 
 /// Shows the batch as it runs: on a terminal, a progress bar redrawn in place with each breaker
 /// transition printed above it; otherwise one plain line per receipt and per transition. Silent for
