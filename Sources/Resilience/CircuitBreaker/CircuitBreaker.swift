@@ -54,6 +54,9 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
     public let countsAsFailure: FailurePredicate?
     /// Receives state changes and rejections; `nil` for none.
     public let observer: (any ResilienceObserver)?
+    /// The link through which a fleet's sync steers this breaker, when it shares its view of the
+    /// downstream with other instances; `nil` for a breaker on its own. See ``FleetCoordination``.
+    public let fleet: FleetCoordination?
 
     /// What the per-call fast path needs of ``configuration``.
     @usableFromInline
@@ -80,13 +83,16 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
     ///   - countsAsFailure: Decides whether an error counts as a failure, instead of the configuration's
     ///     categories; `nil` to use the categories. Cancellation never counts, whatever it says.
     ///   - observer: Receives state changes and rejections.
+    ///   - fleet: The link to a fleet sharing its view of the downstream, or `nil` for a breaker on its
+    ///     own. The breaker attaches itself to it; give each breaker its own.
     public init(
         name: String = "circuit-breaker",
         configuration: CircuitBreakerConfiguration = .default,
         clock: ClockType,
         classifier: ErrorClassifier = .default,
         countsAsFailure: FailurePredicate? = nil,
-        observer: (any ResilienceObserver)? = nil
+        observer: (any ResilienceObserver)? = nil,
+        fleet: FleetCoordination? = nil
     ) {
         self.name = name
         self.configuration = configuration
@@ -95,9 +101,13 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
         self.classifier = classifier
         self.countsAsFailure = countsAsFailure
         self.observer = observer
+        self.fleet = fleet
         self.storage = CircuitBreakerStorage(CircuitBreakerCore(configuration: configuration))
         self.origin = clock.now
         self.checksCancellation = true
+        fleet?.attach(
+            CircuitBreakerFleetMember(
+                storage: storage, clock: clock, origin: origin, configuration: configuration, observer: observer, name: name))
     }
 
     /// A view of `breaker` sharing its state, reporting to `observer`.
@@ -113,6 +123,7 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
         classifier = breaker.classifier
         countsAsFailure = breaker.countsAsFailure
         self.observer = observer
+        fleet = breaker.fleet
         storage = breaker.storage
         origin = breaker.origin
         self.checksCancellation = checksCancellation
@@ -247,17 +258,26 @@ public final class CircuitBreaker<ClockType: Clock>: Sendable where ClockType.Du
     @usableFromInline
     func report(_ transition: CircuitBreakerTransition) {
         observer?.observe(.circuitStateChanged(strategy: name, transition: transition))
-        if transition.to == .open, configuration.halfOpensAutomatically { scheduleHalfOpen() }
+        if transition.to == .open, configuration.halfOpensAutomatically {
+            Self.scheduleHalfOpen(
+                storage: storage, clock: clock, origin: origin, configuration: configuration, observer: observer, name: name)
+        }
     }
 
     /// Starts a task that half-opens the circuit when its break ends (replacing any earlier one).
     ///
     /// The task holds the breaker's state weakly: a breaker that is no longer used does not live on
     /// until its break ends, and the task then ends without effect.
-    private func scheduleHalfOpen() {
-        let snapshot = snapshot()
+    static func scheduleHalfOpen(
+        storage: CircuitBreakerStorage,
+        clock: ClockType,
+        origin: ClockType.Instant,
+        configuration: CircuitBreakerConfiguration,
+        observer: (any ResilienceObserver)?,
+        name: String
+    ) {
+        let snapshot = storage.machine.withLock { $0.snapshot(at: origin.duration(to: clock.now), configuration: configuration) }
         guard snapshot.state == .open, let wait = snapshot.timeUntilHalfOpen else { return }
-        let (clock, origin, configuration, observer, name) = (clock, origin, configuration, observer, name)
         let state = WeakStorage(storage)
         let task = Task {
             var wait = wait
@@ -354,12 +374,15 @@ extension CircuitBreaker where ClockType == ContinuousClock {
     ///   - countsAsFailure: Decides whether an error counts as a failure, instead of the configuration's
     ///     categories; `nil` to use the categories.
     ///   - observer: Receives state changes and rejections.
+    ///   - fleet: The link to a fleet sharing its view of the downstream, or `nil` for a breaker on its
+    ///     own.
     public convenience init(
         name: String = "circuit-breaker",
         configuration: CircuitBreakerConfiguration = .default,
         classifier: ErrorClassifier = .default,
         countsAsFailure: FailurePredicate? = nil,
-        observer: (any ResilienceObserver)? = nil
+        observer: (any ResilienceObserver)? = nil,
+        fleet: FleetCoordination? = nil
     ) {
         self.init(
             name: name,
@@ -367,7 +390,8 @@ extension CircuitBreaker where ClockType == ContinuousClock {
             clock: ContinuousClock(),
             classifier: classifier,
             countsAsFailure: countsAsFailure,
-            observer: observer
+            observer: observer,
+            fleet: fleet
         )
     }
 }

@@ -74,6 +74,10 @@ struct CircuitBreakerCore: Hashable, Sendable {
     /// The recent calls of the closed (or disabled) state.
     @usableFromInline
     private(set) var window: OutcomeWindow
+    /// What the breaker knows of its fleet, if it is fleet-coordinated (see
+    /// `CircuitBreakerCore+Fleet.swift`). Read only off the closed state's hot path; not saved.
+    @usableFromInline
+    var fleet = CircuitBreakerFleetLink()
 
     /// A closed circuit with no calls recorded.
     @usableFromInline
@@ -111,10 +115,13 @@ struct CircuitBreakerCore: Hashable, Sendable {
         case .open:
             let until = openUntil ?? now
             guard now >= until else { return reject(.open, retryAfter: until - now) }
+            // A fleet-coordinated breaker without a probe lease stays open: another instance probes.
+            guard fleet.admitsProbes(at: now) else { return reject(.open, retryAfter: nil) }
             let transition = enter(.halfOpen, reason: .breakElapsed, at: now, configuration: configuration)
             return .granted(grantProbe(at: now), transition: transition)
         case .halfOpen:
             expireProbes(at: now, configuration: configuration)
+            guard fleet.admitsProbes(at: now) else { return reject(.halfOpen, retryAfter: nil) }
             // At most `maxConcurrentProbes` at once; under a failure-rate rule, no more than it has
             // yet to judge.
             let rule = configuration.halfOpenRule
@@ -142,6 +149,7 @@ struct CircuitBreakerCore: Hashable, Sendable {
     }
 
     private mutating func grantProbe(at now: Duration) -> Permit {
+        fleet.grantedProbe(at: now)
         var id = nextProbeID
         // After numbering wrapped (or in a restored state), skip the numbers of outstanding probes.
         while probes.contains(where: { $0.id == id }) { id = Self.probeID(after: id) }
@@ -290,7 +298,7 @@ struct CircuitBreakerCore: Hashable, Sendable {
 
     /// Moves to `newState`, starting a new generation; nothing when already there (except a reset,
     /// which clears the counts all the same).
-    private mutating func enter(
+    mutating func enter(
         _ newState: CircuitState,
         reason: CircuitBreakerTransition.Reason,
         at now: Duration,
@@ -318,7 +326,18 @@ struct CircuitBreakerCore: Hashable, Sendable {
         case .halfOpen, .isolated:
             break
         }
+        fleet.entered(newState, from: oldState, reason: reason, at: now)
         return oldState == newState ? nil : CircuitBreakerTransition(from: oldState, to: newState, reason: reason)
+    }
+
+    /// Starts a new break in the open state, as a failed probe would have (the openings in a row grow),
+    /// without a change of state: an open breaker following the fleet's failed probe.
+    mutating func restartBreak(reason: CircuitBreakerTransition.Reason, at now: Duration, configuration: CircuitBreakerConfiguration) {
+        guard state == .open else { return }
+        generation &+= 1
+        consecutiveOpenings += 1
+        openUntil = now + configuration.breakDuration.delay(forRetry: consecutiveOpenings)
+        fleet.entered(.open, from: .open, reason: reason, at: now)
     }
 
     // MARK: - Reading

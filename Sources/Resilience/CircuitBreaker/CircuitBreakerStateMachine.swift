@@ -89,9 +89,9 @@ public struct CircuitBreakerStateMachine<Instant: InstantProtocol>: Sendable, Ha
     /// The instant every time in the state is measured from: when the state machine was created, unless
     /// ``shiftTimeline(by:)`` moved it since.
     public private(set) var origin: Instant
-    /// The logic and its state, on the timeline since ``origin``.
+    /// The logic and its state, on the timeline since ``origin`` (set by the fleet extension too).
     @usableFromInline
-    private(set) var core: CircuitBreakerCore
+    var core: CircuitBreakerCore
 
     /// Creates a closed circuit with no calls recorded.
     ///

@@ -12,6 +12,7 @@ public struct CircuitBreakerTransition: Hashable, Sendable, CustomStringConverti
         enum Storage: String, Hashable, Sendable {
             case consecutiveFailures, failureRate, slowCallRate, breakElapsed, probesSucceeded, probeFailed, slowProbe
             case isolated, disabled, released, reset
+            case fleetOpened, fleetClosed, fleetReopened
         }
 
         @usableFromInline
@@ -47,6 +48,16 @@ public struct CircuitBreakerTransition: Hashable, Sendable, CustomStringConverti
         public static let released = Reason(.released)
         /// Reset by hand: ``CircuitBreaker/reset()``.
         public static let reset = Reason(.reset)
+        /// Closed to open: the fleet decided the downstream is failing (a ``FleetDecision`` that
+        /// ``FleetDecision/isOpen``), before this instance's own rules did.
+        public static let fleetOpened = Reason(.fleetOpened)
+        /// Open or half-open to closed: another instance's probe for the fleet succeeded
+        /// (``FleetProbeVerdict/Outcome/closed``).
+        public static let fleetClosed = Reason(.fleetClosed)
+        /// Half-open to open: another instance's probe for the fleet failed
+        /// (``FleetProbeVerdict/Outcome/reopened``). An open circuit following such a verdict starts a
+        /// new break without a change of state to report.
+        public static let fleetReopened = Reason(.fleetReopened)
 
         /// The reason's name, such as `failureRate`.
         public var description: String { storage.rawValue }

@@ -16,6 +16,10 @@
 /// Under a total outage with 3-attempt retries, a 10 % budget keeps attempts per request at about 1.1
 /// instead of 3.
 ///
+/// A ratio budget can also follow its fleet: ``fleetSummary(instance:unixTime:)`` gives a fleet's sync
+/// its counts, and ``followFleet(_:for:)`` applies the fleet's ``FleetRetryBudgetDecision``, a veto
+/// on retries while the fleet as a whole has spent its share.
+///
 /// ```swift
 /// let budget = RetryBudget.ratio(0.1, window: .seconds(10))
 /// let vision = Retry(.rateLimit, budget: budget)
@@ -26,11 +30,12 @@ public final class RetryBudget: Sendable, CustomStringConvertible {
     /// Receives a ``ResilienceEvent/Kind/retryBudgetRefused`` event for every refusal, or `nil`.
     public let observer: (any ResilienceObserver)?
 
-    private let state: AnnotatedMutex<RetryBudgetState>
+    /// The rule's state; the fleet extension (`RetryBudget+Fleet.swift`) sets its veto.
+    let state: AnnotatedMutex<RetryBudgetState>
     /// Whether the rule counts requests (ratio budgets do, token buckets do not).
     private let countsRequests: Bool
     /// The time since the budget was created, on its clock (ratio budgets only).
-    private let elapsed: @Sendable () -> Duration
+    let elapsed: @Sendable () -> Duration
 
     private init(
         state: RetryBudgetState,

@@ -92,6 +92,8 @@ struct RetryBudgetState: Sendable {
     private(set) var bucket: TokenBucket?
     /// The window, for a ratio budget.
     private(set) var window: RatioWindow?
+    /// A ratio budget refuses every retry until this time: its fleet has spent its share.
+    var fleetVetoUntil: Duration?
 
     init(_ bucket: TokenBucket) {
         self.bucket = bucket
@@ -113,6 +115,10 @@ struct RetryBudgetState: Sendable {
 
     mutating func tryAcquireRetry(at now: Duration) -> Bool {
         if let allowed = bucket?.tryAcquireRetry() { return allowed }
+        if let until = fleetVetoUntil {
+            if now < until { return false }
+            fleetVetoUntil = nil
+        }
         return window?.tryAcquireRetry(at: now) ?? true
     }
 
