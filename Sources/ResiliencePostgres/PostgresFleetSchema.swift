@@ -4,7 +4,8 @@ import PostgresNIO
 
 /// The SQL of the fleet's tables, and its migrations: what ``PostgresFleetSync`` creates on first use.
 ///
-/// Migrations run once per schema, in a transaction holding a transaction-level advisory lock on the
+/// Every statement creates only what does not exist (`IF NOT EXISTS`). Migrations run once per
+/// schema, in a transaction holding a transaction-level advisory lock on the
 /// schema's name (so that instances starting together do not race), and each is recorded in the
 /// `migrations` table with its version. A schema whose recorded version is newer than this library
 /// knows is left alone, and the sync reports ``PostgresFleetSyncError/Code/schemaTooNew``.
@@ -78,9 +79,13 @@ public enum PostgresFleetSchema {
     }
 
     /// Creates or migrates the schema; returns the database's clock, in nanoseconds since the Unix epoch.
+    ///
+    /// Repairing (after a round found the tables missing), it first runs the statements of the
+    /// versions already recorded again: they create only what does not exist.
     static func prepare(
         client: PostgresClient,
         configuration: PostgresFleetStoreConfiguration,
+        repairing: Bool,
         logger: Logger
     ) async throws -> (unixNow: Int64, applied: [Int]) {
         try await client.withTransaction(logger: logger) { connection in
@@ -96,6 +101,13 @@ public enum PostgresFleetSchema {
                 ).collect().first.map { try $0.decode(Int.self) } ?? 0
             guard current <= version else {
                 throw PostgresFleetSyncError(.schemaTooNew, "the schema is at version \(current); this library knows up to \(version)")
+            }
+            if repairing, current > 0 {
+                for recorded in 1...current {
+                    for statement in migration(recorded, for: configuration) {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                }
             }
             var applied: [Int] = []
             if current < version {

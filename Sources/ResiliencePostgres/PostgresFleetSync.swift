@@ -57,12 +57,14 @@ public final class PostgresFleetSync<ClockType: Clock>: Sendable where ClockType
         var coordinations: [FleetCoordination] = []
         var budgets: [SharedBudget] = []
         var prepared = false
+        var repairs = false
         var unixNow: (value: Int64, at: ClockType.Instant)?
         var lastSuccess: ClockType.Instant?
         var reportedStale = false
         var inFlight = false
         var statistics = PostgresFleetSyncStatistics()
         var decisions: [String: FleetDecision] = [:]
+        var pooledRetries: [String: Int] = [:]
     }
 
     /// Creates a sync; it does nothing until ``run()`` (or ``sync()``).
@@ -114,7 +116,9 @@ public final class PostgresFleetSync<ClockType: Clock>: Sendable where ClockType
     }
 
     /// Shares a ratio retry budget: every round reports its requests and retries, and vetoes its
-    /// retries while the fleet's pooled retries exceed `share` (a token bucket takes no part).
+    /// retries while the fleet's pooled retries exceed `share` (a token bucket takes no part). A veto
+    /// is lifted only while the room left under the share covers twice the retries the fleet made in
+    /// the last interval, since between rounds each instance retries on its own budget.
     ///
     /// - Parameters:
     ///   - budget: The budget, keyed in the store by its name.
@@ -181,12 +185,23 @@ public final class PostgresFleetSync<ClockType: Clock>: Sendable where ClockType
                 case let error as PSQLError: PostgresFleetSyncError(.database, Self.describe(error))
                 default: PostgresFleetSyncError(.database, "\(error)")
                 }
-            state.withLock { $0.statistics.failedRounds += 1 }
+            state.withLock { state in
+                state.statistics.failedRounds += 1
+                // The tables are gone (dropped, or lost in a crash of a server without durable commits):
+                // the next round creates them again.
+                if let error = error as? PSQLError, let code = error.serverInfo?[.sqlState], Self.missingSchemaStates.contains(code) {
+                    state.prepared = false
+                    state.repairs = true
+                }
+            }
             emit(PostgresFleetSyncEvent(.syncFailed, instance: instance, error: failure))
             noteFailure()
             return false
         }
     }
+
+    /// `undefined_table` and `invalid_schema_name`.
+    private static var missingSchemaStates: Set<String> { ["42P01", "3F000"] }
 
     private static func describe(_ error: PSQLError) -> String {
         if let message = error.serverInfo?[.message] { return "\(error.code): \(message)" }
@@ -195,16 +210,18 @@ public final class PostgresFleetSync<ClockType: Clock>: Sendable where ClockType
 
     private func round() async throws {
         let timeout = configuration.syncTimeout ?? fleet.syncInterval
-        if !state.withLock({ $0.prepared }) {
+        let (prepared, repairs) = state.withLock { ($0.prepared, $0.repairs) }
+        if !prepared {
             let client = client
             let configuration = configuration
             let logger = logger
             let (unixNow, applied) = try await withDeadline(timeout) {
-                try await PostgresFleetSchema.prepare(client: client, configuration: configuration, logger: logger)
+                try await PostgresFleetSchema.prepare(client: client, configuration: configuration, repairing: repairs, logger: logger)
             }
             let now = clock.now
             state.withLock { state in
                 state.prepared = true
+                state.repairs = false
                 state.unixNow = (unixNow, now)
             }
             for version in applied {
@@ -266,9 +283,22 @@ public final class PostgresFleetSync<ClockType: Clock>: Sendable where ClockType
         for (shared, input) in zip(budgetFollowers, budgetInputs) {
             var own = input.summary
             own.heartbeat = rows.unixNow
-            let decision = FleetRetryBudgetDecision(
+            var decision = FleetRetryBudgetDecision(
                 evaluating: (rows.budgets[input.name] ?? []) + [own], ratio: shared.share.ratio,
                 minimumRetries: shared.share.minimumRetries, timeToLive: fleet.timeToLive, now: rows.unixNow)
+            // Until the next round, every instance retries on its own budget: lift the veto only when
+            // the fleet's room left covers twice what it retried in the last interval (at least one
+            // retry per live instance), so that the fleet does not overshoot its share by a round's
+            // worth, nor by two when a round fails or comes late.
+            let previous = state.withLock { state in
+                defer { state.pooledRetries[input.name] = decision.pooledRetries }
+                return state.pooledRetries[input.name]
+            }
+            let lastInterval = max(decision.pooledRetries - (previous ?? decision.pooledRetries), decision.liveInstances)
+            if decision.allowsRetries, decision.allowance - Double(decision.pooledRetries) < 2 * Double(lastInterval) {
+                decision = FleetRetryBudgetDecision(
+                    evaluating: [], ratio: 0, minimumRetries: 0, timeToLive: fleet.timeToLive, now: rows.unixNow)
+            }
             shared.budget.followFleet(decision, for: fleet.staleAfter)
         }
 
@@ -321,7 +351,7 @@ public final class PostgresFleetSync<ClockType: Clock>: Sendable where ClockType
     // MARK: - Deadline
 
     /// Runs `operation` in a task of its own, and returns its result, or throws `timedOut` once
-    /// `timeout` has passed on the clock (cancelling it), whichever comes first. Refuses to start while
+    /// `timeout` has passed on the clock (leaving it to finish), whichever comes first. Refuses to start while
     /// the previous operation still runs (a hung database), so that hung statements do not pile up.
     private func withDeadline<Value: Sendable>(
         _ timeout: Duration,
@@ -342,7 +372,7 @@ public final class PostgresFleetSync<ClockType: Clock>: Sendable where ClockType
                     state.withLock { $0.inFlight = false }
                     return
                 }
-                let work = Task {
+                Task {
                     let result: Result<Value, any Error>
                     do { result = .success(try await operation()) } catch { result = .failure(error) }
                     self.state.withLock { $0.inFlight = false }
@@ -352,7 +382,7 @@ public final class PostgresFleetSync<ClockType: Clock>: Sendable where ClockType
                     do { try await clock.sleep(for: timeout) } catch { return }
                     race.finish(.failure(PostgresFleetSyncError(.timedOut, "no answer within \(timeout)")))
                 }
-                race.started(work: work, timer: timer)
+                race.started(timer: timer)
             }
         } onCancel: {
             race.finish(.failure(CancellationError()))
@@ -390,7 +420,6 @@ private final class DeadlineRace<Value: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<Value, any Error>?
         var outcome: Result<Value, any Error>?
-        var work: Task<Void, Never>?
         var timer: Task<Void, Never>?
     }
 
@@ -408,30 +437,27 @@ private final class DeadlineRace<Value: Sendable>: Sendable {
         return false
     }
 
-    /// Notes the racing tasks, cancelling them if the race is already decided.
-    func started(work: Task<Void, Never>, timer: Task<Void, Never>) {
+    /// Notes the timer, cancelling it if the race is already decided.
+    func started(timer: Task<Void, Never>) {
         let decided = state.withLock { state in
-            state.work = work
             state.timer = timer
             return state.outcome != nil
         }
-        if decided {
-            work.cancel()
-            timer.cancel()
-        }
+        if decided { timer.cancel() }
     }
 
-    /// Decides the race, if it is not decided yet: resumes the continuation, cancels the other tasks.
+    /// Decides the race, if it is not decided yet: resumes the continuation, cancels the timer.
     func finish(_ outcome: Result<Value, any Error>) {
-        let (continuation, work, timer) = state.withLock {
-            state -> (CheckedContinuation<Value, any Error>?, Task<Void, Never>?, Task<Void, Never>?) in
-            guard state.outcome == nil else { return (nil, nil, nil) }
+        let (continuation, timer) = state.withLock { state -> (CheckedContinuation<Value, any Error>?, Task<Void, Never>?) in
+            guard state.outcome == nil else { return (nil, nil) }
             state.outcome = outcome
             defer { state.continuation = nil }
-            return (state.continuation, state.work, state.timer)
+            return (state.continuation, state.timer)
         }
         timer?.cancel()
-        if case .failure = outcome { work?.cancel() }
+        // The operation is not cancelled: a statement cut off mid-stream could keep its connection
+        // leased. It finishes on its own (the server's statement_timeout, a closed connection), and
+        // until then no new round starts.
         continuation?.resume(with: outcome)
     }
 }

@@ -164,7 +164,7 @@ final class FleetInstance: Sendable {
         fleet: FleetConfiguration,
         breaker configuration: CircuitBreakerConfiguration,
         port: Int? = nil,
-        syncTimeout: Duration? = nil
+        syncTimeout: Duration = .seconds(1)
     ) throws {
         self.name = name
         let counter = Counter()

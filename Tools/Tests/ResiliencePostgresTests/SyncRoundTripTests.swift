@@ -27,6 +27,7 @@ struct SyncRoundTripTests {
             for (sync, _) in syncs { #expect(await sync.sync()) }
             var roundTrips: [Duration] = []
             for _ in 0..<30 {
+                #expect(await syncs[1].0.sync())
                 #expect(await syncs[0].0.sync())
                 if let roundTrip = syncs[0].0.statistics.lastRoundTrip { roundTrips.append(roundTrip) }
             }
