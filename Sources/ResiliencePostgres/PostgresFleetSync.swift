@@ -177,6 +177,9 @@ public final class PostgresFleetSync<ClockType: Clock>: Sendable where ClockType
         do {
             try await round()
             return true
+        } catch is CancellationError where Task.isCancelled {
+            // The sync is stopping: not a failure of the database.
+            return false
         } catch {
             let failure: PostgresFleetSyncError =
                 switch error {
