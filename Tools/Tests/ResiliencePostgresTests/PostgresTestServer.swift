@@ -101,7 +101,7 @@ final class Downstream: Sendable {
         var heldCalls = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     var calls: Int { state.withLock { $0.calls } }
     var callers: [String] { state.withLock { $0.callers } }
@@ -156,7 +156,7 @@ final class FleetInstance: Sendable {
     let counter: Counter
     /// The breaker's changes of state, each with the sync rounds that had succeeded by then.
     let transitions: TransitionLog
-    private let tasks = Mutex<[Task<Void, Never>]>([])
+    private let tasks = Locked<[Task<Void, Never>]>([])
 
     init(
         name: String,
@@ -219,8 +219,8 @@ final class TransitionLog: ResilienceObserver {
     }
 
     private let counter: Counter
-    private let entries = Mutex<[Entry]>([])
-    private let hook = Mutex<(@Sendable (CircuitBreakerTransition) -> Void)?>(nil)
+    private let entries = Locked<[Entry]>([])
+    private let hook = Locked<(@Sendable (CircuitBreakerTransition) -> Void)?>(nil)
 
     init(counter: Counter) {
         self.counter = counter
@@ -248,8 +248,8 @@ final class TransitionLog: ResilienceObserver {
 
 /// Counts events by kind.
 final class Counter: Sendable {
-    private let counts = Mutex<[PostgresFleetSyncEvent.Kind: Int]>([:])
-    private let rowErrors = Mutex<[PostgresFleetRowError]>([])
+    private let counts = Locked<[PostgresFleetSyncEvent.Kind: Int]>([:])
+    private let rowErrors = Locked<[PostgresFleetRowError]>([])
 
     func note(_ kind: PostgresFleetSyncEvent.Kind) {
         counts.withLock { $0[kind, default: 0] += 1 }
@@ -268,16 +268,23 @@ final class Counter: Sendable {
 }
 
 /// A value behind a lock, shared by reference between tasks.
-final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
+///
+/// An `NSLock` (a `pthread_mutex_t`), whose calls the thread sanitizer intercepts, rather than
+/// `Synchronization.Mutex`, whose futexes it cannot see on Linux. `@unchecked Sendable`: every access
+/// to `value` happens between `lock.lock()` and `lock.unlock()`.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
 
     init(_ value: Value) {
-        mutex = Mutex(value)
+        stored = value
     }
 
-    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
-        mutex.withLock { body(&$0) }
+    func withLock<Result>(_ body: (inout Value) -> Result) -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&stored)
     }
 
-    var value: Value { mutex.withLock { $0 } }
+    var value: Value { withLock { $0 } }
 }
