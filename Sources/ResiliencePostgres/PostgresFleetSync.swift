@@ -64,7 +64,7 @@ public final class PostgresFleetSync<ClockType: Clock>: Sendable where ClockType
         var inFlight = false
         var statistics = PostgresFleetSyncStatistics()
         var decisions: [String: FleetDecision] = [:]
-        var pooledRetries: [String: Int] = [:]
+        var ownCounts: [String: (requests: Int, retries: Int)] = [:]
     }
 
     /// Creates a sync; it does nothing until ``run()`` (or ``sync()``).
@@ -117,8 +117,9 @@ public final class PostgresFleetSync<ClockType: Clock>: Sendable where ClockType
 
     /// Shares a ratio retry budget: every round reports its requests and retries, and vetoes its
     /// retries while the fleet's pooled retries exceed `share` (a token bucket takes no part). A veto
-    /// is lifted only while the room left under the share covers twice the retries the fleet made in
-    /// the last interval, since between rounds each instance retries on its own budget.
+    /// is lifted only while this instance's part of the room left under the share (by its share of
+    /// the fleet's requests) covers twice what it could retry before the next round (one retry per
+    /// request of the last interval), since between rounds each instance retries on its own budget.
     ///
     /// - Parameters:
     ///   - budget: The budget, keyed in the store by its name.
@@ -289,16 +290,19 @@ public final class PostgresFleetSync<ClockType: Clock>: Sendable where ClockType
             var decision = FleetRetryBudgetDecision(
                 evaluating: (rows.budgets[input.name] ?? []) + [own], ratio: shared.share.ratio,
                 minimumRetries: shared.share.minimumRetries, timeToLive: fleet.timeToLive, now: rows.unixNow)
-            // Until the next round, every instance retries on its own budget: lift the veto only when
-            // the fleet's room left covers twice what it retried in the last interval (at least one
-            // retry per live instance), so that the fleet does not overshoot its share by a round's
-            // worth, nor by two when a round fails or comes late.
+            // Until the next round, every instance retries on its own budget, and every instance reads
+            // the same room left under the share: lift the veto only when this instance's part of the
+            // room (by its share of the requests) covers twice what it could retry before the next
+            // round, taken as one retry for each request (or retry) it had in the last interval.
             let previous = state.withLock { state in
-                defer { state.pooledRetries[input.name] = decision.pooledRetries }
-                return state.pooledRetries[input.name]
+                defer { state.ownCounts[input.name] = (own.requests, own.retries) }
+                return state.ownCounts[input.name]
             }
-            let lastInterval = max(decision.pooledRetries - (previous ?? decision.pooledRetries), decision.liveInstances)
-            if decision.allowsRetries, decision.allowance - Double(decision.pooledRetries) < 2 * Double(lastInterval) {
+            let lastInterval = max(
+                own.requests - (previous?.requests ?? own.requests), own.retries - (previous?.retries ?? own.retries), 1)
+            let room = decision.allowance - Double(decision.pooledRetries)
+            let part = room * Double(own.requests) / Double(max(decision.pooledRequests, 1))
+            if decision.allowsRetries, part < 2 * Double(lastInterval) {
                 decision = FleetRetryBudgetDecision(
                     evaluating: [], ratio: 0, minimumRetries: 0, timeToLive: fleet.timeToLive, now: rows.unixNow)
             }
