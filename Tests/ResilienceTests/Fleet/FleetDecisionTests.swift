@@ -35,7 +35,9 @@ struct FleetDecisionTests {
             instanceMinimumThroughput: 10)
     }
 
-    func decide(_ summaries: [FleetBreakerSummary], rules: FleetBreakerRules? = nil, now: Double = 1, recoveredAt: Int64? = nil)
+    func decide(
+        _ summaries: [FleetBreakerSummary], rules: FleetBreakerRules? = nil, now: Double = 1, recoveredAt: Int64? = nil
+    )
         -> FleetDecision
     {
         FleetDecision(evaluating: summaries, rules: rules ?? self.rules, timeToLive: .seconds(5), now: unix(now), recoveredAt: recoveredAt)
@@ -85,7 +87,8 @@ struct FleetDecisionTests {
         #expect(!summary("a", calls: 10, failures: 4).seesDownstreamFailing(rules: rules))
         #expect(!summary("a", calls: 9, failures: 9).seesDownstreamFailing(rules: rules))
         #expect(summary("a", .disabled, calls: 10, failures: 10).seesDownstreamFailing(rules: rules))
-        let decision = decide([summary("a", calls: 10, failures: 5), summary("b", .open)], rules: try? rules.with { $0.minimumThroughput = 1_000 })
+        let decision = decide(
+            [summary("a", calls: 10, failures: 5), summary("b", .open)], rules: try? rules.with { $0.minimumThroughput = 1_000 })
         #expect(decision.reason == .quorum)
     }
 
@@ -133,8 +136,9 @@ struct FleetDecisionTests {
         #expect(!decide(summaries, now: 5.001).isOpen)
         #expect(summary("c", heartbeat: 100).isLive(at: unix(1), timeToLive: .seconds(5)))
         #expect(!summary("c").isLive(at: .max, timeToLive: .seconds(5)))
-        #expect(FleetBreakerSummary(instance: "d", state: .closed, stateSince: 0, calls: 0, failures: 0, heartbeat: .min)
-            .isLive(at: .max, timeToLive: .seconds(5)) == false)
+        #expect(
+            FleetBreakerSummary(instance: "d", state: .closed, stateSince: 0, calls: 0, failures: 0, heartbeat: .min)
+                .isLive(at: .max, timeToLive: .seconds(5)) == false)
     }
 
     @Test("a summary is total: counts are clamped, failures and slow calls to at most the calls")
@@ -142,7 +146,9 @@ struct FleetDecisionTests {
         let clamped = FleetBreakerSummary(instance: "a", state: .closed, stateSince: 0, calls: 5, failures: 9, slowCalls: -3, heartbeat: 0)
         #expect(clamped.failures == 5)
         #expect(clamped.slowCalls == 0)
-        #expect(FleetBreakerSummary(instance: "a", state: .closed, stateSince: 0, calls: .max, failures: 0, heartbeat: 0).calls == Int(Int32.max))
+        #expect(
+            FleetBreakerSummary(instance: "a", state: .closed, stateSince: 0, calls: .max, failures: 0, heartbeat: 0).calls
+                == Int(Int32.max))
     }
 
     @Test("a decision describes itself")
@@ -238,7 +244,8 @@ struct FleetConfigurationTests {
     @Test("summaries round-trip as versioned JSON; crafted ones are named errors, never crashes")
     func summaryCoding() throws {
         let original = FleetBreakerSummary(
-            instance: "api-1", state: .open, followsFleet: true, stateSince: unix(1), calls: 20, failures: 12, slowCalls: 2, heartbeat: unix(2))
+            instance: "api-1", state: .open, followsFleet: true, stateSince: unix(1), calls: 20, failures: 12, slowCalls: 2,
+            heartbeat: unix(2))
         let data = try JSONEncoder().encode(original)
         #expect(try JSONDecoder().decode(FleetBreakerSummary.self, from: data) == original)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])

@@ -52,7 +52,9 @@ struct FakeFleet {
 
     /// A call on `instance` at `start`, its outcome recorded at `end`.
     @discardableResult
-    mutating func call(_ instance: String, _ outcome: CircuitBreakerOutcome, at start: Double, until end: Double? = nil)
+    mutating func call(
+        _ instance: String, _ outcome: CircuitBreakerOutcome, at start: Double, until end: Double? = nil
+    )
         -> (granted: Bool, transitions: [CircuitBreakerTransition])
     {
         machines[instance]!.call(outcome, at: start, until: end, breaker)
@@ -151,7 +153,9 @@ struct FleetFollowingTests {
         let probe = fleet.call("a", .success, at: 10.5, until: 10.6)
         #expect(probe.granted)
         #expect(probe.transitions == [change(.open, .halfOpen, .breakElapsed), change(.halfOpen, .closed, .probesSucceeded)])
-        #expect(fleet.machines["a"]!.fleetReport(instance: "a", at: at(11), unixTime: unix(11), fleet: self.fleet).probeRequest == .release(.closed))
+        #expect(
+            fleet.machines["a"]!.fleetReport(instance: "a", at: at(11), unixTime: unix(11), fleet: self.fleet).probeRequest
+                == .release(.closed))
         let transitions = fleet.syncAll(all, at: 11)
         #expect(transitions["a"] == [])
         #expect(transitions["b"] == [change(.open, .closed, .fleetClosed)])
@@ -248,7 +252,9 @@ struct FleetFollowingTests {
         var fleet = trippedFleet()
         for second in 2...10 { fleet.syncAll(all, at: Double(second)) }
         _ = fleet.machines["a"]!.reset(at: at(10.2), configuration: breaker)
-        #expect(fleet.machines["a"]!.fleetReport(instance: "a", at: at(11), unixTime: unix(11), fleet: self.fleet).probeRequest == .release(nil))
+        #expect(
+            fleet.machines["a"]!.fleetReport(instance: "a", at: at(11), unixTime: unix(11), fleet: self.fleet).probeRequest == .release(nil)
+        )
         fleet.sync("a", at: 11)
         #expect(fleet.store.leases.holders.isEmpty)
         #expect(fleet.store.leases.round == 0)
