@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "ResilienceMetrics", targets: ["ResilienceMetrics"]),
         .library(name: "ResilienceTracing", targets: ["ResilienceTracing"]),
         .library(name: "ResilienceAsyncHTTPClient", targets: ["ResilienceAsyncHTTPClient"]),
+        .library(name: "ResiliencePostgres", targets: ["ResiliencePostgres"]),
     ],
     traits: [
         .trait(
@@ -34,6 +35,11 @@ let package = Package(
             description: "The ResilienceAsyncHTTPClient product: AsyncHTTPClient requests through a resilience pipeline (enables HTTP).",
             enabledTraits: ["HTTP"]
         ),
+        .trait(
+            name: "Postgres",
+            description:
+                "The ResiliencePostgres product: circuit breakers and retry budgets shared by a fleet through PostgreSQL (postgres-nio)."
+        ),
         .default(enabledTraits: []),
     ],
     dependencies: [
@@ -45,6 +51,8 @@ let package = Package(
         // The AsyncHTTPClient trait's.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        // The Postgres trait's.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -88,6 +96,15 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio", condition: .when(traits: ["AsyncHTTPClient"])),
                 .product(name: "NIOPosix", package: "swift-nio", condition: .when(traits: ["AsyncHTTPClient"])),
                 .product(name: "Logging", package: "swift-log", condition: .when(traits: ["AsyncHTTPClient"])),
+            ]
+        ),
+        // Its tests are in the Tools package too, against a real PostgreSQL server.
+        .target(
+            name: "ResiliencePostgres",
+            dependencies: [
+                "Resilience",
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["Postgres"])),
+                .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Postgres"])),
             ]
         ),
         // The root's own tests cover the core only; the integration products are tested in Tools/,

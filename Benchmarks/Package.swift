@@ -6,7 +6,7 @@ let package = Package(
     platforms: [.macOS(.v26)],
     dependencies: [
         // The integration traits, for the HTTP, AsyncHTTPClient and the observers' benchmarks.
-        .package(name: "swift-resilience", path: "..", traits: ["HTTP", "AsyncHTTPClient", "Metrics", "Tracing"]),
+        .package(name: "swift-resilience", path: "..", traits: ["HTTP", "AsyncHTTPClient", "Metrics", "Tracing", "Postgres"]),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
@@ -14,6 +14,9 @@ let package = Package(
         // HTTPClientBenchmarks': the client, and the loopback server it calls.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // PostgresBenchmarks': the client of the local server.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .executableTarget(
@@ -57,6 +60,21 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Benchmarks/HTTPClientBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // One sync round of ResiliencePostgres for 100 breakers against the server the PG* variables
+        // name (skipped without them). Not built by CI (it builds postgres-nio in release):
+        // `swift package benchmark --target PostgresBenchmarks`.
+        .executableTarget(
+            name: "PostgresBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Resilience", package: "swift-resilience"),
+                .product(name: "ResiliencePostgres", package: "swift-resilience"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/PostgresBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ],

@@ -16,7 +16,7 @@ let package = Package(
     ],
     dependencies: [
         // The integration products' traits: their tests live here, so the root's `swift test` stays core-only.
-        .package(name: "swift-resilience", path: "..", traits: ["HTTP", "AsyncHTTPClient", "Metrics", "Tracing"]),
+        .package(name: "swift-resilience", path: "..", traits: ["HTTP", "AsyncHTTPClient", "Metrics", "Tracing", "Postgres"]),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        // The Postgres integration's tests, and `resilience run --breaker postgres://...`.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(
@@ -141,6 +144,17 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // Against a real PostgreSQL server found through PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE.
+        .testTarget(
+            name: "ResiliencePostgresTests",
+            dependencies: [
+                .product(name: "ResiliencePostgres", package: "swift-resilience"),
+                .product(name: "Resilience", package: "swift-resilience"),
+                .product(name: "ResilienceTestKit", package: "swift-resilience"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],

@@ -17,4 +17,5 @@ let benchmarks: @Sendable () -> Void = {
     hedgingBenchmarks()
     observerBenchmarks()
     observerEventBenchmarks()
+    fleetBenchmarks()
 }

@@ -75,7 +75,8 @@ struct CircuitBreakerCore: Hashable, Sendable {
     @usableFromInline
     private(set) var window: OutcomeWindow
     /// What the breaker knows of its fleet, if it is fleet-coordinated (see
-    /// `CircuitBreakerCore+Fleet.swift`). Read only off the closed state's hot path; not saved.
+    /// `CircuitBreakerCore+Fleet.swift`). Read only off the closed state's hot path; not saved, and
+    /// not compared by `==`.
     @usableFromInline
     var fleet = CircuitBreakerFleetLink()
 
@@ -307,17 +308,14 @@ struct CircuitBreakerCore: Hashable, Sendable {
         let oldState = state
         guard oldState != newState || reason == .reset else { return nil }
         state = newState
-        // 0 to Int64.max, as a record (and a database's bigint) holds it.
-        generation = generation >= UInt64(Int64.max) ? 0 : generation + 1
+        advanceGeneration()
         probes.removeAll(keepingCapacity: true)
         probeSuccesses = 0
         probeFailures = 0
         openUntil = nil
         switch newState.storage {
         case .open:
-            consecutiveOpenings = Self.incremented(consecutiveOpenings)
-            // A break ending past the largest time a record holds (about 292 years from the origin) ends then.
-            openUntil = min(now + configuration.breakDuration.delay(forRetry: consecutiveOpenings), .saturatedMaximum)
+            startBreak(at: now, configuration: configuration)
         case .closed, .disabled:
             if newState == .closed { consecutiveOpenings = 0 }
             consecutiveFailures = 0
@@ -334,10 +332,51 @@ struct CircuitBreakerCore: Hashable, Sendable {
     /// without a change of state: an open breaker following the fleet's failed probe.
     mutating func restartBreak(reason: CircuitBreakerTransition.Reason, at now: Duration, configuration: CircuitBreakerConfiguration) {
         guard state == .open else { return }
-        generation &+= 1
-        consecutiveOpenings += 1
-        openUntil = now + configuration.breakDuration.delay(forRetry: consecutiveOpenings)
+        advanceGeneration()
+        startBreak(at: now, configuration: configuration)
         fleet.entered(.open, from: .open, reason: reason, at: now)
+    }
+
+    /// Starts a new generation: 0 to `Int64.max`, as a record (and a database's bigint) holds it.
+    private mutating func advanceGeneration() {
+        generation = generation >= UInt64(Int64.max) ? 0 : generation + 1
+    }
+
+    /// Counts one more opening in a row and sets the end of its break.
+    private mutating func startBreak(at now: Duration, configuration: CircuitBreakerConfiguration) {
+        consecutiveOpenings = Self.incremented(consecutiveOpenings)
+        // A break ending past the largest time a record holds (about 292 years from the origin) ends then.
+        openUntil = min(now + configuration.breakDuration.delay(forRetry: consecutiveOpenings), .saturatedMaximum)
+    }
+
+    // MARK: - Equality
+
+    /// Two cores are equal when they hold the same state: what a ``CircuitBreakerRecord`` saves. The
+    /// fleet link is left out: it is what the last sync told this process (not saved, and rebuilt by
+    /// the next sync), so a state restored from a record equals the one saved.
+    @usableFromInline
+    static func == (lhs: CircuitBreakerCore, rhs: CircuitBreakerCore) -> Bool {
+        lhs.state == rhs.state && lhs.generation == rhs.generation && lhs.openUntil == rhs.openUntil && lhs.probes == rhs.probes
+            && lhs.nextProbeID == rhs.nextProbeID && lhs.probeSuccesses == rhs.probeSuccesses
+            && lhs.probeFailures == rhs.probeFailures && lhs.rejectedCalls == rhs.rejectedCalls
+            && lhs.consecutiveFailures == rhs.consecutiveFailures && lhs.consecutiveOpenings == rhs.consecutiveOpenings
+            && lhs.window == rhs.window
+    }
+
+    /// Hashes what ``==(_:_:)`` compares.
+    @usableFromInline
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(state)
+        hasher.combine(generation)
+        hasher.combine(openUntil)
+        hasher.combine(probes)
+        hasher.combine(nextProbeID)
+        hasher.combine(probeSuccesses)
+        hasher.combine(probeFailures)
+        hasher.combine(rejectedCalls)
+        hasher.combine(consecutiveFailures)
+        hasher.combine(consecutiveOpenings)
+        hasher.combine(window)
     }
 
     // MARK: - Reading
