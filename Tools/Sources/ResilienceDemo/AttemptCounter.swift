@@ -1,5 +1,5 @@
-import Synchronization
 import ResilienceCommands
+import Synchronization
 
 /// A count shared with a request's body maker, which AsyncHTTPClient calls once per attempt.
 final class AttemptCounter: Sendable {

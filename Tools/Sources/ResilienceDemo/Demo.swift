@@ -4,8 +4,8 @@ import Metrics
 import NIOPosix
 import Prometheus
 import Resilience
-import ResilienceMetrics
 import ResilienceCommands
+import ResilienceMetrics
 
 /// `resilience demo`: the guide's receipt batch, end to end over real HTTP.
 package enum Demo {

@@ -1,8 +1,8 @@
 import HTTPTypes
 import Resilience
 import ResilienceAsyncHTTPClient
-import ResilienceHTTP
 import ResilienceCommands
+import ResilienceHTTP
 
 /// One downstream service of the demo (OCR or vision) as the receipts call it: the guide's values
 /// for it, and the strategies every receipt shares: a concurrency limit, a breaker, an attempt

@@ -4,8 +4,8 @@ import HTTPTypes
 import NIOCore
 import Resilience
 import ResilienceAsyncHTTPClient
-import ResilienceHTTP
 import ResilienceCommands
+import ResilienceHTTP
 
 /// The guide's receipt processing: each receipt's image through the OCR service (local OCR when it
 /// is down), then through the vision service (the analysis skipped when it is down), over HTTP with
