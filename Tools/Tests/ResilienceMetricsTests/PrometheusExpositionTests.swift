@@ -4,6 +4,10 @@ import Resilience
 import ResilienceMetrics
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Exposing the observer's metrics with swift-prometheus, as the "Exposing metrics to Prometheus"
 /// article shows: one registry, every pipeline and strategy, text that a real parser accepts.
 @Suite("Metrics observer with swift-prometheus")
@@ -133,13 +137,21 @@ enum PrometheusTextParser {
     /// Runs `python3` with `arguments`; throws when it fails (its standard error goes to the test's).
     /// Files rather than pipes carry the text both ways: no reads to interrupt, nothing to deadlock on.
     private static func python(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ParseError(description: "python3 \(arguments.first ?? "") exited with status \(process.terminationStatus)")
+        // posix_spawn and waitpid on this one process, not Foundation's `Process`: on Linux it learns of
+        // an exit from a socket that every process spawned meanwhile inherits, so a `resilience demo`
+        // started by a test running in parallel would hold this wait until it ends (and under the
+        // thread sanitizer, with both cooperative threads waiting so, nothing ran to end it).
+        let command = ["/usr/bin/env", "python3"] + arguments
+        var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var processID: pid_t = 0
+        let spawned = posix_spawn(&processID, "/usr/bin/env", nil, nil, &argv, environ)
+        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+        var status: Int32 = 0
+        while waitpid(processID, &status, 0) == -1 && errno == EINTR {}
+        let exitStatus = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        guard exitStatus == 0 else {
+            throw ParseError(description: "python3 \(arguments.first ?? "") exited with status \(exitStatus)")
         }
     }
 }
