@@ -9,12 +9,14 @@ struct SyncRoundTripTests {
     @Test("100 shared breakers and a budget sync in one statement; the rows of all of them come back (round-trip figure printed)")
     func hundredBreakers() async throws {
         let schema = PostgresTestServer.uniqueSchema("hundred")
+        // A round may take up to a minute: the test counts what one statement carries, and the first
+        // round (the schema's creation) can wait on other tests' migrations of a loaded server.
         let fleet = try FleetConfiguration(syncInterval: .milliseconds(100), timeToLive: .seconds(5), staleAfter: .seconds(2))
         try await PostgresTestServer.withClient { client in
             let syncs = try (0..<2).map { instance in
                 let sync = try PostgresFleetSync(
                     client: client, instance: "h\(instance)", fleet: fleet,
-                    configuration: try PostgresFleetStoreConfiguration(schema: schema, syncTimeout: .seconds(5)),
+                    configuration: try PostgresFleetStoreConfiguration(schema: schema, syncTimeout: .seconds(60)),
                     logger: PostgresTestServer.logger)
                 let coordinations = try (0..<100).map { index in
                     let coordination = FleetCoordination(instance: "h\(instance)", configuration: fleet)
