@@ -142,7 +142,9 @@ struct DatabaseFailureTests {
 
             try cluster.resume()
             #expect(await eventually(within: .seconds(60)) { instances.allSatisfy { $0.coordination.isFollowingFleet } })
-            #expect(await eventually { zip(counters, freshBefore).allSatisfy { $0.count(of: .viewFresh) == $1 + 1 } })
+            // At least once: a round stalled by the loaded host after the restart may make a view stale, and
+            // fresh, once more.
+            #expect(await eventually { zip(counters, freshBefore).allSatisfy { $0.count(of: .viewFresh) >= $1 + 1 } })
             #expect(counters.allSatisfy { $0.count(of: .syncFailed) >= 1 })
             stop.withLock { $0 = true }
             await callers.value
