@@ -71,7 +71,7 @@ public struct AnyResilienceStrategy: ResilienceStrategy {
         var result: Result?
         try await runStoringResult { result = try await operation() }
         // The library's strategies return only what the operation returned, or throw.
-        guard let result else { preconditionFailure("\(base) returned without running the operation") }
+        guard let result else { throw OperationNotRunError(strategy: base.description) }
         return result
     }
 
@@ -197,4 +197,19 @@ public struct AnyTypedResilienceStrategy<Value>: TypedResilienceStrategy {
     public func joining(_ context: PipelineContext) -> Self {
         join(context)
     }
+}
+
+/// Thrown by an erased strategy whose wrapped strategy returned without running the operation (none of
+/// the library's strategies does), rather than stopping the process.
+@usableFromInline
+struct OperationNotRunError: Error, CustomStringConvertible {
+    /// The wrapped strategy's description.
+    @usableFromInline
+    let strategy: String
+
+    @usableFromInline
+    init(strategy: String) { self.strategy = strategy }
+
+    @usableFromInline
+    var description: String { "\(strategy) returned without running the operation" }
 }
