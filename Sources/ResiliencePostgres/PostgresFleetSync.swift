@@ -219,17 +219,13 @@ public final class PostgresFleetSync<ClockType: Clock>: Sendable where ClockType
             let client = client
             let configuration = configuration
             let logger = logger
-            let (unixNow, applied) = try await withDeadline(timeout) {
-                try await PostgresFleetSchema.prepare(client: client, configuration: configuration, repairing: repairs, logger: logger)
-            }
-            let now = clock.now
-            state.withLock { state in
-                state.prepared = true
-                state.repairs = false
-                state.unixNow = (unixNow, now)
-            }
-            for version in applied {
-                emit(PostgresFleetSyncEvent(.schemaMigrated, instance: instance, schemaVersion: version))
+            // The schema is recorded as prepared when the statement ends, even past the deadline: on a
+            // loaded server a migration slower than the sync timeout would otherwise be redone, and
+            // time out again, on every round.
+            try await withDeadline(timeout) {
+                let (unixNow, applied) = try await PostgresFleetSchema.prepare(
+                    client: client, configuration: configuration, repairing: repairs, logger: logger)
+                self.notePrepared(unixNow: unixNow, applied: applied)
             }
         }
 
@@ -326,6 +322,20 @@ public final class PostgresFleetSync<ClockType: Clock>: Sendable where ClockType
         if wasStale { emit(PostgresFleetSyncEvent(.viewFresh, instance: instance)) }
     }
 
+    /// Records the schema as prepared (and the database's clock as read then), and reports the
+    /// migrations applied.
+    private func notePrepared(unixNow: Int64, applied: [Int]) {
+        let now = clock.now
+        state.withLock { state in
+            state.prepared = true
+            state.repairs = false
+            state.unixNow = (unixNow, now)
+        }
+        for version in applied {
+            emit(PostgresFleetSyncEvent(.schemaMigrated, instance: instance, schemaVersion: version))
+        }
+    }
+
     /// The database's clock now, estimated from its last reading and this clock since.
     private func unixEstimate(at now: ClockType.Instant) -> Int64 {
         state.withLock { state in
@@ -379,17 +389,17 @@ public final class PostgresFleetSync<ClockType: Clock>: Sendable where ClockType
                     state.withLock { $0.inFlight = false }
                     return
                 }
-                Task {
+                let running = Task {
                     let result: Result<Value, any Error>
                     do { result = .success(try await operation()) } catch { result = .failure(error) }
                     self.state.withLock { $0.inFlight = false }
-                    race.finish(result)
+                    race.finish(result, fromOperation: true)
                 }
                 let timer = Task {
                     do { try await clock.sleep(for: timeout) } catch { return }
                     race.finish(.failure(PostgresFleetSyncError(.timedOut, "no answer within \(timeout)")))
                 }
-                race.started(timer: timer)
+                race.started(operation: running, timer: timer)
             }
         } onCancel: {
             race.finish(.failure(CancellationError()))
@@ -423,10 +433,18 @@ extension PostgresFleetSync where ClockType == ContinuousClock {
 }
 
 /// The first of an operation's result, a timeout and a cancellation, delivered once to a continuation.
+///
+/// When the timeout or the cancellation wins, the operation's task is cancelled too. PostgresNIO
+/// gives up a connection lease it is still waiting for (a pool reconnecting to a server that is down
+/// would otherwise hold the round, and every later one, until the pool's backoff lets it in); a
+/// statement already sent is not cut off (PostgresNIO finishes it, or fails it when its connection
+/// closes), so its connection goes back to the pool healthy. Until the task ends, no new round starts.
 private final class DeadlineRace<Value: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<Value, any Error>?
         var outcome: Result<Value, any Error>?
+        var decidedByOperation = false
+        var operation: Task<Void, Never>?
         var timer: Task<Void, Never>?
     }
 
@@ -444,27 +462,37 @@ private final class DeadlineRace<Value: Sendable>: Sendable {
         return false
     }
 
-    /// Notes the timer, cancelling it if the race is already decided.
-    func started(timer: Task<Void, Never>) {
-        let decided = state.withLock { state in
+    /// Notes the operation's task and the timer; when the race is already decided, cancels the timer,
+    /// and the operation too unless it decided the race.
+    func started(operation: Task<Void, Never>, timer: Task<Void, Never>) {
+        // `nil` while undecided; otherwise whether the operation decided it.
+        let decidedByOperation = state.withLock { state -> Bool? in
+            guard state.outcome == nil else { return state.decidedByOperation }
+            state.operation = operation
             state.timer = timer
-            return state.outcome != nil
+            return nil
         }
-        if decided { timer.cancel() }
+        guard let decidedByOperation else { return }
+        timer.cancel()
+        if !decidedByOperation { operation.cancel() }
     }
 
-    /// Decides the race, if it is not decided yet: resumes the continuation, cancels the timer.
-    func finish(_ outcome: Result<Value, any Error>) {
-        let (continuation, timer) = state.withLock { state -> (CheckedContinuation<Value, any Error>?, Task<Void, Never>?) in
-            guard state.outcome == nil else { return (nil, nil) }
+    /// Decides the race, if it is not decided yet: resumes the continuation, cancels the timer, and
+    /// cancels the operation when the outcome is not its own.
+    func finish(_ outcome: Result<Value, any Error>, fromOperation: Bool = false) {
+        let (continuation, operation, timer) = state.withLock {
+            state -> (CheckedContinuation<Value, any Error>?, Task<Void, Never>?, Task<Void, Never>?) in
+            guard state.outcome == nil else { return (nil, nil, nil) }
             state.outcome = outcome
-            defer { state.continuation = nil }
-            return (state.continuation, state.timer)
+            state.decidedByOperation = fromOperation
+            defer {
+                state.continuation = nil
+                state.operation = nil
+            }
+            return (state.continuation, fromOperation ? nil : state.operation, state.timer)
         }
         timer?.cancel()
-        // The operation is not cancelled: a statement cut off mid-stream could keep its connection
-        // leased. It finishes on its own (the server's statement_timeout, a closed connection), and
-        // until then no new round starts.
+        operation?.cancel()
         continuation?.resume(with: outcome)
     }
 }
