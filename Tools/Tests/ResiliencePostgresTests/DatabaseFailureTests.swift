@@ -186,7 +186,8 @@ extension PostgresServerTests {
                 // Another session holds the breakers' row lock, so the upsert waits.
                 try await client.withTransaction(logger: PostgresTestServer.logger) { connection in
                     _ = try await connection.query(
-                        PostgresQuery(unsafeSQL: "SELECT * FROM \"\(schema)\".\"fleet_breakers\" FOR UPDATE"), logger: PostgresTestServer.logger
+                        PostgresQuery(unsafeSQL: "SELECT * FROM \"\(schema)\".\"fleet_breakers\" FOR UPDATE"),
+                        logger: PostgresTestServer.logger
                     )
                     let clock = ContinuousClock()
                     let started = clock.now
@@ -221,7 +222,8 @@ extension PostgresServerTests {
             let requests = Locked(0)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 let instances = try (0..<8).map { index in
-                    let client = PostgresClient(configuration: PostgresTestServer.configuration(), backgroundLogger: PostgresTestServer.logger)
+                    let client = PostgresClient(
+                        configuration: PostgresTestServer.configuration(), backgroundLogger: PostgresTestServer.logger)
                     // Alone, each budget allows its minimum of 2 retries on top of 10 % of its requests: 8
                     // minimums add up past 1.1 attempts a request.
                     let budget = try RetryBudget.ratio(0.1, window: .seconds(60), minimumRetries: 2, name: "downstream")

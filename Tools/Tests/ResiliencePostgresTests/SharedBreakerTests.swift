@@ -91,7 +91,8 @@ extension PostgresServerTests {
             let first = try #require(atFirstOpening.withLock { $0 })
             for (index, instance) in instances.enumerated() {
                 let opening = try #require(instance.transitions.first(to: .open), "\(instance.name) opened")
-                #expect(opening.rounds - first[index] <= 2, "\(instance.name) opened \(opening.rounds - first[index]) syncs after the first")
+                #expect(
+                    opening.rounds - first[index] <= 2, "\(instance.name) opened \(opening.rounds - first[index]) syncs after the first")
             }
             #expect(instances.contains { $0.transitions.first(to: .open)?.transition.reason == .fleetOpened })
 
