@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         // The Postgres integration's tests, and `resilience run --breaker postgres://...`.
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // TLS for `--breaker postgres://...?sslmode=...` (postgres-nio's own TLS dependency).
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
@@ -60,11 +62,25 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // `resilience run --breaker postgres://...`: the breaker's state in a PostgreSQL row. A target of
+        // its own, so that the commands' parsers (and the fuzz targets built on them) do not build
+        // postgres-nio.
+        .target(
+            name: "ResilienceBreakerPostgres",
+            dependencies: [
+                "ResilienceCommands",
+                .product(name: "Resilience", package: "swift-resilience"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "resilience",
             dependencies: [
                 "ResilienceCommands",
                 "ResilienceDemo",
+                "ResilienceBreakerPostgres",
                 .product(name: "Resilience", package: "swift-resilience"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -92,6 +108,9 @@ let package = Package(
                 // The demo's pipeline, tested against the fault services on loopback.
                 "ResilienceDemo",
                 "FaultServer",
+                // `--breaker postgres://...`: its URL parsing, and its rows read and planted by the tests.
+                "ResilienceBreakerPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

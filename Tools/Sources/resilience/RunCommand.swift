@@ -1,5 +1,6 @@
 import ArgumentParser
 import Resilience
+import ResilienceBreakerPostgres
 import ResilienceCommands
 
 /// `resilience run`: retries a command with backoff and jitter.
@@ -12,7 +13,7 @@ struct RunCommand: AsyncParsableCommand {
             124 when it timed out; 127 when the command is not found, 126 when it cannot be executed; \
             64 for bad options; 74 when standard input or an attempt's output cannot be kept (past \
             --spool-limit, or the temporary file cannot be written). With --breaker: 75 when the breaker refuses to run the command, 65 when \
-            its state file is damaged, 74 when the file cannot be read or written.
+            its state (file or row) is damaged, 74 when it cannot be read or written.
 
             Standard input is passed to the first attempt as it arrives and kept, to be replayed to \
             every later attempt; it and each attempt's output are kept in memory up to 8 MiB, beyond \
@@ -29,22 +30,44 @@ struct RunCommand: AsyncParsableCommand {
               resilience run --retry-on 75,100-110 --deadline 10m -- ./deploy.sh
               pg_dump db | resilience run -- upload-backup
               resilience run --breaker /var/tmp/api.breaker -- curl -fsS https://example.org
+              resilience run --breaker 'postgres://ci@db.internal/ops?breaker=api' -- curl -fsS https://example.org
+
+            --breaker postgres://[user[:password]@][host][:port][/database][?breaker=NAME&schema=S&table=T&connect_timeout=SECONDS&sslmode=MODE] \
+            keeps the breaker in a row of a PostgreSQL table instead, shared by every invocation on every \
+            machine naming the same database, table and breaker (default: resilience.cli_breakers, breaker \
+            'default'): each update is one transaction that locks the row (SELECT ... FOR UPDATE) and uses \
+            the database's clock. What the URL leaves out comes from PGHOST, PGPORT, PGUSER, PGPASSWORD, \
+            PGDATABASE, PGCONNECT_TIMEOUT and PGSSLMODE. The tables are created on first use; a role that \
+            may not create them can use tables a DBA made with the SQL in the README. An unreachable \
+            server, a refused login or a lock not had within --breaker-lock-timeout is status 74; a row \
+            that holds no state this resilience reads is 65 (--breaker-reset replaces it).
             """
     )
 
     @OptionGroup var options: RunOptions
 
+    /// A `--breaker postgres://...` URL that cannot be understood is a usage error (64).
+    func validate() throws {
+        do {
+            if let settings = try options.breakerSettings(for: nil), PostgresBreakerLocation.isDatabaseURL(settings.path) {
+                _ = try PostgresBreakerLocation(url: settings.path)
+            }
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+
     func run() async throws {
         if options.resetsBreakerOnly {
-            try resetBreaker()
+            try await resetBreaker()
             return
         }
         let configuration = try options.configuration()
         let interruption = Interruption(terminatesProcess: true)
         var gates: [any AttemptGate] = []
         if let settings = try options.breakerSettings(for: configuration) {
-            let gate = BreakerGate(settings: settings, run: configuration, interruption: interruption)
-            try prepare(gate)
+            let gate = BreakerGate(settings: settings, store: try Self.store(for: settings), run: configuration, interruption: interruption)
+            try await prepare(gate)
             gates.append(gate)
         }
         let standardInput = options.replaysStandardInput ? StandardInput.spool(limit: configuration.spoolLimit) : nil
@@ -61,17 +84,31 @@ struct RunCommand: AsyncParsableCommand {
         throw ExitCode(summary.exitStatus)
     }
 
-    /// `--breaker FILE --breaker-reset` without a command: closes the breaker and exits.
-    private func resetBreaker() throws {
+    /// `--breaker FILE|URL --breaker-reset` without a command: closes the breaker and exits.
+    private func resetBreaker() async throws {
         guard let settings = try options.breakerSettings(for: nil) else { return }
         let run = RunConfiguration(command: [], policy: .default, quiet: options.isQuiet)
-        try prepare(BreakerGate(settings: settings, run: run, interruption: Interruption()))
+        try await prepare(BreakerGate(settings: settings, store: try Self.store(for: settings), run: run, interruption: Interruption()))
     }
 
-    /// Checks (creates, resets) the breaker's state file; a problem is an error with its own status.
-    private func prepare(_ gate: BreakerGate) throws {
+    /// Where the breaker's state lives: a row in PostgreSQL for a `postgres://` URL, the file otherwise.
+    private static func store(for settings: BreakerSettings) throws -> any BreakerStore {
+        guard PostgresBreakerLocation.isDatabaseURL(settings.path) else {
+            return BreakerFile(path: settings.path, lockTimeout: settings.lockTimeout, configuration: settings.configuration)
+        }
         do {
-            try gate.prepare()
+            return PostgresBreakerStore(
+                location: try PostgresBreakerLocation(url: settings.path), lockTimeout: settings.lockTimeout,
+                configuration: settings.configuration)
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+
+    /// Checks (creates, resets) the breaker's stored state; a problem is an error with its own status.
+    private func prepare(_ gate: BreakerGate) async throws {
+        do {
+            try await gate.prepare()
         } catch {
             FileDescriptorSink.standardError.write("resilience: \(error.message)\n")
             throw ExitCode(error.exitStatus)

@@ -105,7 +105,7 @@ struct BreakerFileTests {
         #expect {
             try file.update { _ in ran = true }
         } throws: { error in
-            guard let error = error as? BreakerFileError else { return false }
+            guard let error = error as? BreakerStoreError else { return false }
             return error.code == .damaged && error.exitStatus == 65 && error.message.contains(scratch.path("breaker.json"))
                 && error.message.contains(reason) && error.message.contains("--breaker-reset")
         }
@@ -127,7 +127,7 @@ struct BreakerFileTests {
         #expect(try file.load() == fresh(5))
         // Only a regular file is replaced.
         #expect(mkfifo(scratch.path("fifo.json"), 0o644) == 0)
-        #expect(throws: BreakerFileError.self) { try BreakerFile(path: scratch.path("fifo.json")).replace(with: fresh()) }
+        #expect(throws: BreakerStoreError.self) { try BreakerFile(path: scratch.path("fifo.json")).replace(with: fresh()) }
         #expect(fileType(scratch.path("fifo.json")) == S_IFIFO)
     }
 
@@ -144,7 +144,7 @@ struct BreakerFileTests {
             #expect {
                 try BreakerFile(path: path).update { $0 = fresh() }
             } throws: { error in
-                guard let error = error as? BreakerFileError else { return false }
+                guard let error = error as? BreakerStoreError else { return false }
                 return error.code == .inaccessible && error.exitStatus == 74 && error.message.contains(reason)
             }
         }
@@ -158,7 +158,7 @@ struct BreakerFileTests {
             try BreakerFile(path: "/sys/resilience-breaker-test").update { $0 = fresh() }
         } throws: { error in
             // EACCES, or EROFS where sysfs is mounted read-only.
-            let message = (error as? BreakerFileError)?.message ?? ""
+            let message = (error as? BreakerStoreError)?.message ?? ""
             return message.contains("Permission denied") || message.contains("Read-only file system")
         }
     }
@@ -188,7 +188,7 @@ struct BreakerFileTests {
         #expect {
             try file.update { _ in ran = true }
         } throws: { error in
-            (error as? BreakerFileError)?.message.contains("waiting for the lock") == true
+            (error as? BreakerStoreError)?.message.contains("waiting for the lock") == true
         }
         #expect(!ran)
         #expect(started.duration(to: .now) >= .milliseconds(50))

@@ -98,7 +98,7 @@ struct BreakerGateTests {
     @Test("failures in a row open it; an open breaker refuses, naming the file, the state and when a run may probe")
     func tripsAndRefuses() async throws {
         let gate = try gate(failures: 3)
-        try gate.prepare()
+        try await gate.prepare()
         #expect(try state?.machine.state == .closed)
         for second in 0..<3 {
             clock.set(Double(second))
@@ -171,18 +171,18 @@ struct BreakerGateTests {
         let gate = try gate()
         await attempt(gate, .exited(code: 1))
         await attempt(gate, .exited(code: 1))
-        try self.gate(resets: true).prepare()
+        try await self.gate(resets: true).prepare()
         #expect(try state?.machine.state == .closed)
         #expect(diagnostics.text.contains("circuit breaker \"\(scratch.path("breaker.json"))\" reset: closed"))
         // The permit of a run in flight before the reset no longer counts.
         #expect(await gate.admit(attempt: 1) == nil)
-        try self.gate(resets: true).prepare()
+        try await self.gate(resets: true).prepare()
         await gate.record(outcome(.exited(code: 1)))
         #expect(try state?.machine.snapshot(at: wall(0), configuration: .default).consecutiveFailures == 0)
 
         try scratch.write("breaker.json", "damaged")
-        #expect(throws: BreakerFileError.self) { try self.gate().prepare() }
-        try self.gate(resets: true).prepare()
+        await #expect(throws: BreakerStoreError.self) { try await self.gate().prepare() }
+        try await self.gate(resets: true).prepare()
         #expect(try state?.machine.state == .closed)
     }
 
@@ -190,7 +190,7 @@ struct BreakerGateTests {
     func damagedDuringRun() async throws {
         let quiet = RunConfiguration(command: ["true"], policy: .default, quiet: true)
         let gate = try gate(run: quiet)
-        try gate.prepare()
+        try await gate.prepare()
         #expect(await gate.admit(attempt: 1) == nil)
         try scratch.write("breaker.json", "damaged")
         await gate.record(outcome(.exited(code: 1)))

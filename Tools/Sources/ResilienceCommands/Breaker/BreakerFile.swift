@@ -58,8 +58,8 @@ package struct BreakerFile: Sendable {
     /// Where the state is read and written: ``path``, or, when it is a symbolic link, its final target
     /// (which need not exist yet: a dangling link names the file to create).
     ///
-    /// - Throws: ``BreakerFileError`` for a loop of links.
-    func resolvedPath() throws(BreakerFileError) -> String {
+    /// - Throws: ``BreakerStoreError`` for a loop of links.
+    func resolvedPath() throws(BreakerStoreError) -> String {
         var current = path
         for _ in 0..<Self.maximumLinks {
             var status = stat()
@@ -106,9 +106,9 @@ package struct BreakerFile: Sendable {
     /// - Parameter body: Gets the state, or `nil` when there is none yet, and may change it. Setting
     ///   a state writes it; setting `nil` leaves the file as it is.
     /// - Returns: What `body` returns.
-    /// - Throws: ``BreakerFileError`` when the file cannot be locked, read, decoded or written; `body`
+    /// - Throws: ``BreakerStoreError`` when the file cannot be locked, read, decoded or written; `body`
     ///   does not run when it cannot be read or decoded.
-    package func update<Result>(_ body: (inout BreakerState?) -> Result) throws(BreakerFileError) -> Result {
+    package func update<Result>(_ body: (inout BreakerState?) -> Result) throws(BreakerStoreError) -> Result {
         let target = try resolvedPath()
         try checkNotDirectory(target)
         let lock = try acquireLock(target + ".lock")
@@ -127,8 +127,8 @@ package struct BreakerFile: Sendable {
     /// checked to be a regular file or absent), so nothing in it, however damaged, can stop this.
     ///
     /// - Parameter state: The new state.
-    /// - Throws: ``BreakerFileError`` when the file cannot be locked or written, or is not a regular file.
-    package func replace(with state: BreakerState) throws(BreakerFileError) {
+    /// - Throws: ``BreakerStoreError`` when the file cannot be locked or written, or is not a regular file.
+    package func replace(with state: BreakerState) throws(BreakerStoreError) {
         let target = try resolvedPath()
         try checkNotDirectory(target)
         let lock = try acquireLock(target + ".lock")
@@ -139,18 +139,18 @@ package struct BreakerFile: Sendable {
     /// The state in the file, read under the lock; `nil` when there is none yet.
     ///
     /// - Returns: The state, or `nil`.
-    /// - Throws: ``BreakerFileError`` when the file cannot be locked, read or decoded.
-    package func load() throws(BreakerFileError) -> BreakerState? {
+    /// - Throws: ``BreakerStoreError`` when the file cannot be locked, read or decoded.
+    package func load() throws(BreakerStoreError) -> BreakerState? {
         try update { $0 }
     }
 
     // MARK: - Steps
 
-    private func error(_ code: BreakerFileError.Code, _ message: String) -> BreakerFileError {
-        BreakerFileError(code, path: path, message: message)
+    private func error(_ code: BreakerStoreError.Code, _ message: String) -> BreakerStoreError {
+        BreakerStoreError(code, path: path, message: message)
     }
 
-    private func checkNotDirectory(_ target: String) throws(BreakerFileError) {
+    private func checkNotDirectory(_ target: String) throws(BreakerStoreError) {
         var status = stat()
         if target.hasSuffix("/") || (stat(target, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR) {
             throw error(.inaccessible, "cannot use \"\(path)\" as a circuit breaker state file: it is a directory; name a file in it")
@@ -159,7 +159,7 @@ package struct BreakerFile: Sendable {
 
     /// Opens (creating it if needed) and exclusively locks the lock file; closing the descriptor
     /// releases the lock.
-    private func acquireLock(_ lockPath: String) throws(BreakerFileError) -> Int32 {
+    private func acquireLock(_ lockPath: String) throws(BreakerStoreError) -> Int32 {
         // O_NONBLOCK: a FIFO in its place must not block the open; O_NOFOLLOW: a link planted there
         // must not make us create or lock another file. Either is then refused by the check below.
         let flags = O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW
@@ -219,7 +219,7 @@ package struct BreakerFile: Sendable {
 
     /// The state in `target` (`nil` if it does not exist or is empty), the format version it was
     /// read from, and which file it came from.
-    private func read(_ target: String) throws(BreakerFileError) -> (BreakerState?, Int, FileIdentity?) {
+    private func read(_ target: String) throws(BreakerStoreError) -> (BreakerState?, Int, FileIdentity?) {
         guard let (descriptor, identity) = try openForReading(target) else { return (nil, BreakerState.formatVersion, nil) }
         defer { close(descriptor) }
         let (state, version) = try decode(descriptor)
@@ -228,14 +228,14 @@ package struct BreakerFile: Sendable {
 
     /// Which file `target` is (`nil` when it does not exist), checking that it is a regular file,
     /// without reading it.
-    private func identify(_ target: String) throws(BreakerFileError) -> FileIdentity? {
+    private func identify(_ target: String) throws(BreakerStoreError) -> FileIdentity? {
         guard let (descriptor, identity) = try openForReading(target) else { return nil }
         close(descriptor)
         return identity
     }
 
     /// Opens `target` for reading (`nil` when it does not exist), checking that it is a regular file.
-    private func openForReading(_ target: String) throws(BreakerFileError) -> (Int32, FileIdentity)? {
+    private func openForReading(_ target: String) throws(BreakerStoreError) -> (Int32, FileIdentity)? {
         // O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOFOLLOW: `target` is resolved, so a
         // link there now was planted meanwhile.
         let descriptor = Self.retryingInterrupts { open(target, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW) }
@@ -261,7 +261,7 @@ package struct BreakerFile: Sendable {
     }
 
     /// The state in the open file `descriptor` (`nil` if it is empty) and its format version.
-    private func decode(_ descriptor: Int32) throws(BreakerFileError) -> (BreakerState?, Int) {
+    private func decode(_ descriptor: Int32) throws(BreakerStoreError) -> (BreakerState?, Int) {
 
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
@@ -275,7 +275,8 @@ package struct BreakerFile: Sendable {
             bytes += buffer[..<count]
             guard bytes.count <= Self.maximumSize else {
                 throw error(
-                    .damaged, "the circuit breaker state file \"\(path)\" is damaged: it is far too large; \(BreakerFileError.resetAdvice)")
+                    .damaged, "the circuit breaker state file \"\(path)\" is damaged: it is far too large; \(BreakerStoreError.resetAdvice)"
+                )
             }
         }
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return (nil, BreakerState.formatVersion) }
@@ -286,14 +287,14 @@ package struct BreakerFile: Sendable {
         } catch {
             throw self.error(
                 .damaged,
-                "the circuit breaker state file \"\(path)\" is damaged: \(Self.describe(error)); \(BreakerFileError.resetAdvice)"
+                "the circuit breaker state file \"\(path)\" is damaged: \(Self.describe(error)); \(BreakerStoreError.resetAdvice)"
             )
         }
     }
 
     /// Writes `state` to a new temporary file beside `target`, flushes it, and renames it over
     /// `target`, provided `target` is still the file read (`identity`), or still absent (`nil`).
-    private func write(_ state: BreakerState, to target: String, replacing identity: FileIdentity?) throws(BreakerFileError) {
+    private func write(_ state: BreakerState, to target: String, replacing identity: FileIdentity?) throws(BreakerStoreError) {
         let bytes: [UInt8]
         do {
             bytes = Array(try state.encoded())
@@ -410,7 +411,7 @@ package struct BreakerFile: Sendable {
     // MARK: - Helpers
 
     /// A decoding error in a sentence, such as `the key "version" is missing`.
-    static func describe(_ error: any Error) -> String {
+    package static func describe(_ error: any Error) -> String {
         if let error = error as? CircuitBreakerRecordError {
             if error.code == .unknownField {
                 return BreakerState.UnknownField(path: [error.field], version: BreakerState.formatVersion).description

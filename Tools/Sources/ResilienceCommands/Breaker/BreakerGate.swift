@@ -1,11 +1,12 @@
 import Resilience
 
-/// `resilience run --breaker FILE`: an ``AttemptGate`` that runs every attempt through a circuit
-/// breaker whose state lives in a file shared by every invocation naming it.
+/// `resilience run --breaker FILE|URL`: an ``AttemptGate`` that runs every attempt through a circuit
+/// breaker whose state lives in a ``BreakerStore`` shared by every invocation naming it (a file, or a
+/// row in PostgreSQL).
 ///
 /// Before an attempt, ``admit(attempt:)`` acquires a permit from the library's
-/// ``CircuitBreakerStateMachine`` in the file (one locked read-modify-write of ``BreakerFile``); an
-/// open breaker refuses with exit status 75 (`EX_TEMPFAIL`) and a message naming the file, the state
+/// ``CircuitBreakerStateMachine`` in the store (one locked read-modify-write); an
+/// open breaker refuses with exit status 75 (`EX_TEMPFAIL`) and a message naming the breaker, the state
 /// and when a run may probe again. After the attempt, ``record(_:)`` gives the permit back with the
 /// outcome (another locked read-modify-write). The lock is never held while the command runs, so
 /// concurrent invocations run their commands concurrently; a half-open breaker admits one probe
@@ -19,9 +20,9 @@ import Resilience
 ///
 /// `Sendable`: the permit in hand is behind a mutex; the rest is immutable.
 package final class BreakerGate: AttemptGate {
-    /// The file and the configuration.
+    /// The state's location and the configuration.
     package let settings: BreakerSettings
-    private let file: BreakerFile
+    private let store: any BreakerStore
     private let run: RunConfiguration
     private let interruption: Interruption
     private let diagnostics: any OutputSink
@@ -31,45 +32,50 @@ package final class BreakerGate: AttemptGate {
     /// Creates the gate; nothing is read until ``prepare()`` or the first ``admit(attempt:)``.
     ///
     /// - Parameters:
-    ///   - settings: The state file and the breaker's configuration.
+    ///   - settings: The state's location and the breaker's configuration.
+    ///   - store: Where the state is kept; the file at `settings.path` unless given.
     ///   - run: The run's configuration, whose `--retry-on` and `--stop-on` say which outcomes fail.
     ///   - interruption: The run's interruption: attempts ended while it was interrupted count neither way.
-    ///   - diagnostics: Where changes of state and problems with the file are reported.
+    ///   - diagnostics: Where changes of state and problems with the store are reported.
     ///   - now: The wall clock; injectable for tests.
     package init(
         settings: BreakerSettings,
+        store: (any BreakerStore)? = nil,
         run: RunConfiguration,
         interruption: Interruption,
         diagnostics: any OutputSink = FileDescriptorSink.standardError,
         now: @escaping @Sendable () -> WallClock.Instant = { WallClock().now }
     ) {
         self.settings = settings
-        self.file = BreakerFile(path: settings.path, lockTimeout: settings.lockTimeout, configuration: settings.configuration)
+        self.store =
+            store ?? BreakerFile(path: settings.path, lockTimeout: settings.lockTimeout, configuration: settings.configuration)
         self.run = run
         self.interruption = interruption
         self.diagnostics = diagnostics
         self.now = now
     }
 
-    /// Checks the state file before the run, creating it (a closed breaker) if it does not exist, or
-    /// replacing it with a closed breaker with ``BreakerSettings/resets``, so a problem with the file
+    /// Checks the stored state before the run, creating it (a closed breaker) if there is none, or
+    /// replacing it with a closed breaker with ``BreakerSettings/resets``, so a problem with the store
     /// stops the run before anything starts.
     ///
-    /// A reset never reads the file it replaces: whatever it holds (damaged, crafted, of a later
+    /// A reset never reads the state it replaces: whatever is stored (damaged, crafted, of a later
     /// version) cannot stop it. A new or reset state gets a random generation, so that the outcome
     /// of a run that started before counts for nothing, as after any other change of state.
     ///
-    /// - Throws: ``BreakerFileError`` when the file cannot be locked, read, decoded or written.
-    package func prepare() throws(BreakerFileError) {
+    /// - Throws: ``BreakerStoreError`` when the state cannot be locked, read, decoded or written.
+    package func prepare() async throws(BreakerStoreError) {
         let configuration = settings.configuration
         if settings.resets {
-            try file.replace(with: BreakerState(configuration: configuration, now: now(), generation: Self.newGeneration()))
-            report("circuit breaker \"\(settings.path)\" reset: closed")
+            try await store.replace(clock: now) { now in
+                BreakerState(configuration: configuration, now: now, generation: Self.newGeneration())
+            }
+            report("circuit breaker \"\(store.breakerName)\" reset: closed")
             return
         }
-        try file.update { state in
+        try await store.update(clock: now) { state, now in
             guard state == nil else { return }
-            state = BreakerState(configuration: configuration, now: self.now(), generation: Self.newGeneration())
+            state = BreakerState(configuration: configuration, now: now, generation: Self.newGeneration())
         }
     }
 
@@ -78,18 +84,17 @@ package final class BreakerGate: AttemptGate {
         Int64.random(in: 0...Int64.max)
     }
 
-    /// Acquires a permit from the breaker in the file, or refuses the attempt.
+    /// Acquires a permit from the breaker in the store, or refuses the attempt.
     ///
     /// - Parameter attempt: The attempt's number (unused: every attempt is a call through the breaker).
     /// - Returns: `nil` to run the attempt, or a rejection: status 75 when the breaker refuses, 65 or
-    ///   74 when the file cannot be used (after reporting why).
+    ///   74 when the store cannot be used (after reporting why).
     package func admit(attempt: Int) async -> AttemptRejection? {
         let configuration = settings.configuration
         let acquisition: BreakerState.Machine.Acquisition
         let time: WallClock.Instant
         do {
-            (acquisition, time) = try file.update { state in
-                let now = self.now()
+            (acquisition, time) = try await store.update(clock: now) { state, now in
                 var current = state ?? BreakerState(configuration: configuration, now: now, generation: Self.newGeneration())
                 let acquisition = current.modify(at: now, configuration: configuration) {
                     $0.acquire(at: now, configuration: configuration)
@@ -100,11 +105,11 @@ package final class BreakerGate: AttemptGate {
         } catch {
             diagnostics.write("resilience: \(error.message)\n")
             return AttemptRejection(
-                reason: "the circuit breaker state file \"\(settings.path)\" cannot be used", exitStatus: error.exitStatus)
+                reason: "the circuit breaker \(store.stateDescription) cannot be used", exitStatus: error.exitStatus)
         }
         if let granted = acquisition.permit {
             permit.withLock { $0 = granted }
-            if acquisition.transition != nil { report("circuit breaker \"\(settings.path)\" is half-open: this run probes") }
+            if acquisition.transition != nil { report("circuit breaker \"\(store.breakerName)\" is half-open: this run probes") }
             return nil
         }
         let state = acquisition.rejectedState ?? .open
@@ -115,7 +120,7 @@ package final class BreakerGate: AttemptGate {
 
     /// Gives the permit of the attempt back with its outcome, reporting a change of state.
     ///
-    /// A problem with the file is reported and otherwise ignored: the command has run, and its status
+    /// A problem with the store is reported and otherwise ignored: the command has run, and its status
     /// stands.
     ///
     /// - Parameter outcome: How the attempt ended.
@@ -124,9 +129,8 @@ package final class BreakerGate: AttemptGate {
         let counted = Self.breakerOutcome(of: outcome, in: run, interrupted: interruption.signal != nil)
         let configuration = settings.configuration
         do {
-            let (transition, snapshot, time) = try file.update { state in
-                let now = self.now()
-                // A file deleted meanwhile is a reset: this outcome belongs to the forgotten state.
+            let (transition, snapshot, time) = try await store.update(clock: now) { state, now in
+                // A state deleted meanwhile (the file, the row) is a reset: this outcome belongs to the forgotten state.
                 guard var current = state else { return (CircuitBreakerTransition?.none, CircuitBreakerSnapshot?.none, now) }
                 let transition = current.modify(at: now, configuration: configuration) {
                     $0.record(counted, for: granted, at: now, configuration: configuration)
@@ -171,7 +175,7 @@ package final class BreakerGate: AttemptGate {
     // MARK: - Messages
 
     private func rejectionReason(_ state: CircuitState, retryAfter: Duration?, now: WallClock.Instant) -> String {
-        let breaker = "circuit breaker \"\(settings.path)\""
+        let breaker = "circuit breaker \"\(store.breakerName)\""
         switch state {
         case .open:
             let wait = max(retryAfter ?? .zero, .zero)
@@ -191,7 +195,7 @@ package final class BreakerGate: AttemptGate {
     }
 
     private func report(_ transition: CircuitBreakerTransition, snapshot: CircuitBreakerSnapshot, now: WallClock.Instant) {
-        let breaker = "circuit breaker \"\(settings.path)\""
+        let breaker = "circuit breaker \"\(store.breakerName)\""
         switch transition.to {
         case .open:
             let why =

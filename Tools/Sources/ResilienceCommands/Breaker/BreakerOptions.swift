@@ -19,8 +19,8 @@ package struct BreakerOptions: ParsableArguments {
     @Option(
         name: .customLong("breaker"),
         help: ArgumentHelp(
-            "Keep a circuit breaker's state in this file, shared by every invocation naming it: after --breaker-failures failures in a row (across runs), runs are refused (status 75) without starting the command until --breaker-break has passed; then one run probes.",
-            valueName: "file"
+            "Keep a circuit breaker's state in this file (or, for a postgres:// URL, in a database row shared by many machines), shared by every invocation naming it: after --breaker-failures failures in a row (across runs), runs are refused (status 75) without starting the command until --breaker-break has passed; then one run probes.",
+            valueName: "file|url"
         )
     )
     var file: String?

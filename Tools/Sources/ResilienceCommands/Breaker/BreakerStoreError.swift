@@ -2,8 +2,8 @@
 ///
 /// The ``message`` names the file and says what to do; ``exitStatus`` is what `resilience run` exits
 /// with when the problem stops it before the command runs.
-package struct BreakerFileError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// What kind of problem a ``BreakerFileError`` reports.
+package struct BreakerStoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of problem a ``BreakerStoreError`` reports.
     package struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Storage: Hashable, Sendable {
             case damaged, inaccessible
