@@ -97,6 +97,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // What several test targets share: prometheus_client's text parser, run by python3.
+        .target(name: "ToolsTestSupport"),
         .testTarget(
             name: "ResilienceCommandsTests",
             dependencies: [
@@ -110,6 +112,7 @@ let package = Package(
                 "FaultServer",
                 // `--breaker postgres://...`: its URL parsing, and its rows read and planted by the tests.
                 "ResilienceBreakerPostgres",
+                "ToolsTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -130,6 +133,7 @@ let package = Package(
         .testTarget(
             name: "ResilienceMetricsTests",
             dependencies: [
+                "ToolsTestSupport",
                 .product(name: "ResilienceMetrics", package: "swift-resilience"),
                 .product(name: "Resilience", package: "swift-resilience"),
                 .product(name: "ResilienceTestKit", package: "swift-resilience"),

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ToolsTestSupport
 
 @testable import ResilienceCommands
 @testable import ResilienceDemo
@@ -93,22 +94,23 @@ struct DemoCommandTests {
 
     @Test("--metrics-port: a scrape during the batch parses as Prometheus text with the demo's series; SIGINT ends it, status 0")
     func metrics() async throws {
-        try #require(DemoPrometheusParser.isAvailable, DemoPrometheusParser.unavailableMessage)
+        try #require(PrometheusTextParser.isAvailable, Comment(rawValue: PrometheusTextParser.unavailableMessage))
         let scratch = try Scratch()
         let (running, finished) = try ResilienceBinary.start(
-            ["demo", "--receipts", "12", "--concurrency", "2", "--seed", "7", "--time-scale", "10", "--metrics-port", "0", "--json"],
+            ["demo", "--receipts", "12", "--concurrency", "2", "--seed", "7", "--time-scale", "5", "--metrics-port", "0", "--json"],
             in: scratch)
         try await scratch.waitUntil { running.standardErrorSoFar.contains("/metrics\n") }
         let url = try #require(
             running.standardErrorSoFar.split(separator: "\n").first { $0.contains("metrics at ") }?.split(separator: " ").last.map(
                 String.init))
-        // At x10 the batch takes about 20 s (its OCR breaker opens for 6 s at a time): scrape while it runs.
-        try await scratch.waitUntil { (try? DemoPrometheusParser.scrape(url).contains { $0.name == "resilience_attempts" }) == true }
+        // At x5 the batch takes about 40 s (its OCR breaker opens for 12 s at a time): scrape while it runs. (At
+        // x10, 20 s, a loaded CI host got its first scrape with attempts in only after the batch.)
+        try await scratch.waitUntil { (try? PrometheusTextParser.scrape(url).contains { $0.name == "resilience_attempts" }) == true }
         let startedDuringTheBatch = !running.standardErrorSoFar.contains("batch done")
-        let during = try DemoPrometheusParser.scrape(url)
+        let during = try PrometheusTextParser.scrape(url)
         #expect(startedDuringTheBatch, "a scrape started while the batch ran")
         try await scratch.waitUntil(timeout: .seconds(120)) { running.standardErrorSoFar.contains("batch done") }
-        let after = try DemoPrometheusParser.scrape(url)
+        let after = try PrometheusTextParser.scrape(url)
         let names = Set(after.map(\.name))
         for name in ["resilience_calls", "resilience_attempts", "resilience_circuit_state", "resilience_circuit_transitions"] {
             #expect(names.contains(name), "\(name) in \(names.sorted())")
@@ -125,72 +127,5 @@ struct DemoCommandTests {
     private static func outputName(_ scratch: Scratch) -> String {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: scratch.url.path)) ?? []
         return files.first { $0.hasPrefix("stdout.") } ?? "stdout"
-    }
-}
-
-/// Scrapes a `/metrics` URL and parses it with `prometheus_client`'s text parser (PyPI's
-/// `prometheus-client`), run by `python3`. Skipped when missing, unless
-/// `RESILIENCE_REQUIRE_PROMETHEUS_PARSER` is set (CI sets it).
-enum DemoPrometheusParser {
-    struct Family: Decodable {
-        var name: String
-        var type: String
-        var samples: [Sample]
-    }
-
-    struct Sample: Decodable {
-        var name: String
-        var labels: [String: String]
-        var value: Double
-    }
-
-    struct ParseError: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    static let script = """
-        import json, sys, urllib.request
-        from prometheus_client.parser import text_string_to_metric_families
-        text = urllib.request.urlopen(sys.argv[1], timeout=30).read().decode("utf-8")
-        families = text_string_to_metric_families(text)
-        parsed = [{"name": f.name, "type": f.type,
-                   "samples": [{"name": s.name, "labels": s.labels, "value": s.value} for s in f.samples]}
-                  for f in families]
-        with open(sys.argv[2], "w") as output:
-            json.dump(parsed, output)
-        """
-
-    static let isAvailable: Bool =
-        ProcessInfo.processInfo.environment["RESILIENCE_REQUIRE_PROMETHEUS_PARSER"] != nil
-        || ((try? python(["-c", "import prometheus_client.parser"])) != nil)
-
-    static let unavailableMessage: Comment =
-        "python3 with prometheus_client is not installed (pip install prometheus-client); .ci/run installs it"
-
-    /// The metric families at `url`.
-    static func scrape(_ url: String) throws -> [Family] {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("demo-metrics-\(UUID().uuidString).json")
-        defer { try? FileManager.default.removeItem(at: output) }
-        try python(["-c", script, url, output.path])
-        return try JSONDecoder().decode([Family].self, from: Data(contentsOf: output))
-    }
-
-    private static func python(_ arguments: [String]) throws {
-        // posix_spawn and waitpid on this one process, not Foundation's `Process`: on Linux it learns of
-        // an exit from a socket that every process spawned meanwhile inherits, so a `resilience demo`
-        // started by a test running in parallel would hold this wait until it ends (and under the
-        // thread sanitizer, with both cooperative threads waiting so, nothing ran to end it).
-        let command = ["/usr/bin/env", "python3"] + arguments
-        var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var processID: pid_t = 0
-        let spawned = posix_spawn(&processID, "/usr/bin/env", nil, nil, &argv, environ)
-        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
-        var status: Int32 = 0
-        while waitpid(processID, &status, 0) == -1 && errno == EINTR {}
-        let exitStatus = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        guard exitStatus == 0 else {
-            throw ParseError(description: "python3 exited with status \(exitStatus)")
-        }
     }
 }

@@ -47,15 +47,7 @@ package struct SimulateOptions: ParsableArguments {
     )
     var cap = DurationArgument(.seconds(2))
 
-    @Option(help: ArgumentHelp("Also write the results as CSV to this file.", valueName: "file"))
-    var csv: String?
-
-    @Option(help: ArgumentHelp("Also draw the results as an SVG chart in this file.", valueName: "file"))
-    var svg: String?
-
-    @Option(
-        parsing: .unconditional, help: ArgumentHelp("How many cells to simulate at once. (default: the number of cores)", valueName: "n"))
-    var jobs: Int?
+    @OptionGroup var output: SimulationOutputOptions
 
     /// Creates the options with their defaults (for ArgumentParser).
     package init() {}
@@ -69,17 +61,16 @@ package struct SimulateOptions: ParsableArguments {
         } catch {
             throw ValidationError(error.message)
         }
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
     }
 
     /// Where to write the CSV, if asked.
-    package var csvPath: String? { csv }
+    package var csvPath: String? { output.csv }
 
     /// Where to write the SVG chart, if asked.
-    package var svgPath: String? { svg }
+    package var svgPath: String? { output.svg }
 
     /// How many cells to simulate at once.
-    package var parallelism: Int { jobs ?? SimulationSweep.processorCount }
+    package var parallelism: Int { output.parallelism }
 
     /// The sweep the options describe.
     ///
