@@ -56,8 +56,8 @@ package enum PostgresBreakerSchema {
         ]
     }
 
-    /// Creates what is missing, in a transaction under the advisory lock; refuses tables of a later
-    /// version.
+    /// Creates what is missing, under the advisory lock; refuses tables of a later version. Runs in
+    /// the caller's transaction, which the advisory lock lasts for.
     ///
     /// - Parameters:
     ///   - location: The schema and table.
@@ -67,27 +67,19 @@ package enum PostgresBreakerSchema {
         _ location: PostgresBreakerLocation,
         run: (PostgresQuery) async throws -> [PostgresRow]
     ) async throws {
-        _ = try await run("BEGIN")
-        do {
-            let lock = "resilience-cli:\(location.schema).\(location.table)"
-            _ = try await run("SELECT pg_advisory_xact_lock(hashtext(\(lock)))")
-            for statement in statements(for: location) {
-                _ = try await run(PostgresQuery(unsafeSQL: statement))
-            }
-            let rows = try await run(
-                PostgresQuery(unsafeSQL: "SELECT coalesce(max(version), 0) FROM \(location.qualifiedMigrationsTable)"))
-            let current = try rows.first?.decode(Int.self) ?? 0
-            guard current <= version else {
-                throw BreakerStoreError(
-                    .damaged, path: location.redacted,
-                    message:
-                        "the circuit breaker tables \(location.qualifiedTable) in \(location.redacted) are at version \(current); this resilience knows up to \(version): upgrade it"
-                )
-            }
-            _ = try await run("COMMIT")
-        } catch {
-            _ = try? await run("ROLLBACK")
-            throw error
+        let lock = "resilience-cli:\(location.schema).\(location.table)"
+        _ = try await run("SELECT pg_advisory_xact_lock(hashtext(\(lock)))")
+        for statement in statements(for: location) {
+            _ = try await run(PostgresQuery(unsafeSQL: statement))
+        }
+        let rows = try await run(PostgresQuery(unsafeSQL: "SELECT coalesce(max(version), 0) FROM \(location.qualifiedMigrationsTable)"))
+        let current = try rows.first?.decode(Int.self) ?? 0
+        guard current <= version else {
+            throw BreakerStoreError(
+                .damaged, path: location.redacted,
+                message:
+                    "the circuit breaker tables \(location.qualifiedTable) in \(location.redacted) are at version \(current); this resilience knows up to \(version): upgrade it"
+            )
         }
     }
 }

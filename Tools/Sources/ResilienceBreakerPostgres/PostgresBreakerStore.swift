@@ -206,23 +206,40 @@ package struct PostgresBreakerStore: BreakerStore {
         _ body: () async throws -> Result
     ) async throws -> Result {
         for attempt in 0..<2 {
-            try await run(connection, "BEGIN")
             do {
-                try await run(connection, "SET LOCAL lock_timeout = \(unescaped: Self.milliseconds(lockTimeout))")
-                try await run(
-                    connection, "SET LOCAL statement_timeout = \(unescaped: Self.milliseconds(lockTimeout + Self.statementAllowance))")
-                let result = try await body()
-                try await run(connection, "COMMIT")
-                return result
+                return try await transaction(connection) {
+                    try await run(connection, "SET LOCAL lock_timeout = \(unescaped: Self.milliseconds(lockTimeout))")
+                    try await run(
+                        connection,
+                        "SET LOCAL statement_timeout = \(unescaped: Self.milliseconds(lockTimeout + Self.statementAllowance))")
+                    return try await body()
+                }
             } catch {
-                _ = try? await run(connection, "ROLLBACK")
                 guard attempt == 0, let state = (error as? PSQLError)?.serverInfo?[.sqlState],
                     PostgresBreakerSchema.missingStates.contains(state)
                 else { throw error }
             }
-            try await PostgresBreakerSchema.prepare(location) { query in try await run(connection, query) }
+            try await transaction(connection) {
+                try await PostgresBreakerSchema.prepare(location) { query in try await run(connection, query) }
+            }
         }
         throw inaccessible("the tables are still missing after creating them")
+    }
+
+    /// Runs `body` between `BEGIN` and `COMMIT`, or rolls back when it throws.
+    private func transaction<Result>(
+        _ connection: PostgresConnection,
+        _ body: () async throws -> Result
+    ) async throws -> Result {
+        try await run(connection, "BEGIN")
+        do {
+            let result = try await body()
+            try await run(connection, "COMMIT")
+            return result
+        } catch {
+            _ = try? await run(connection, "ROLLBACK")
+            throw error
+        }
     }
 
     /// A duration as a PostgreSQL time-out in milliseconds, within what the server accepts.
@@ -351,8 +368,14 @@ package struct PostgresBreakerStore: BreakerStore {
             message: "the circuit breaker \(stateDescription) is damaged: \(why); \(Self.resetAdvice)")
     }
 
+    /// `cannot use the circuit breaker state row ...: why`, status 74.
     private func inaccessible(_ why: String) -> BreakerStoreError {
-        BreakerStoreError(.inaccessible, path: location.redacted, message: "cannot use the circuit breaker \(stateDescription): \(why)")
+        inaccessible(message: "cannot use the circuit breaker \(stateDescription): \(why)")
+    }
+
+    /// An error of status 74 with the whole `message`.
+    private func inaccessible(message: String) -> BreakerStoreError {
+        BreakerStoreError(.inaccessible, path: location.redacted, message: message)
     }
 
     private static let resetAdvice = "delete the row, or run with --breaker-reset, to start again from a closed breaker"
@@ -371,8 +394,7 @@ package struct PostgresBreakerStore: BreakerStore {
         } else {
             why = "\(error)"
         }
-        return BreakerStoreError(
-            .inaccessible, path: location.redacted,
+        return inaccessible(
             message:
                 "cannot reach the database of the circuit breaker \(location.redacted): \(why); check the URL and that the server is up")
     }
@@ -386,32 +408,23 @@ package struct PostgresBreakerStore: BreakerStore {
             return inaccessible("the connection failed: \(error.code)")
         }
         let message = error.serverInfo?[.message] ?? "error \(state)"
-        let stored = BreakerStoreError(
-            .inaccessible, path: location.redacted,
-            message: "cannot use the circuit breaker \(stateDescription): \(message) (SQLSTATE \(state))")
         switch state {
         case "55P03":
-            return BreakerStoreError(
-                .inaccessible, path: location.redacted,
+            return inaccessible(
                 message:
                     "gave up after \(DurationArgument.format(lockTimeout)) waiting for the lock on the circuit breaker \(stateDescription): another run holds it"
             )
         case "57014":
-            return BreakerStoreError(
-                .inaccessible, path: location.redacted,
+            return inaccessible(
                 message: "the statements on the circuit breaker \(stateDescription) did not finish in time (statement_timeout)")
         case "28P01", "28000":
-            return BreakerStoreError(
-                .inaccessible, path: location.redacted,
+            return inaccessible(
                 message: "the database of the circuit breaker \(location.redacted) refused the login of \"\(location.user)\": \(message)")
         case "42501":
-            return BreakerStoreError(
-                .inaccessible, path: location.redacted,
-                message:
-                    "cannot use the circuit breaker \(stateDescription): \(message); a role that may not create the schema can use tables created beforehand (see `resilience run --help`)"
-            )
+            return inaccessible(
+                "\(message); a role that may not create the tables can use tables created beforehand (the README gives the SQL)")
         default:
-            return stored
+            return inaccessible("\(message) (SQLSTATE \(state))")
         }
     }
 }
