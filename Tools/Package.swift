@@ -85,6 +85,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // `resilience simulate` alone: what CI builds in release to time the full sweep, without the
+        // demo's and the PostgreSQL breaker's dependencies (a release build of those took 6 minutes).
+        .executableTarget(
+            name: "resilience-simulate",
+            dependencies: [
+                "ResilienceCommands",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // A scripted HTTP server on loopback: faults per request, and what each request carried. For the
         // integration tests and the demo's fault services.
         .target(
@@ -107,6 +116,7 @@ let package = Package(
                 .product(name: "ResilienceTestKit", package: "swift-resilience"),
                 // Built before the tests, which start the real `resilience` binary as a child process.
                 "resilience",
+                "resilience-simulate",
                 // The demo's pipeline, tested against the fault services on loopback.
                 "ResilienceDemo",
                 "FaultServer",

@@ -161,6 +161,21 @@ struct SimulateCommandTests {
         #expect(second.standardOutput == first.standardOutput)
     }
 
+    @Test("resilience-simulate (what CI times in release) is resilience simulate: the same output for both experiments")
+    func standalone() async throws {
+        let scratch = try Scratch()
+        for arguments in [["--clients", "5", "--runs", "2", "--seed", "4"], ["fleet", "--instances", "4", "--runs", "1", "--seed", "4"]] {
+            let whole = try await ResilienceBinary.run(["simulate"] + arguments, in: scratch)
+            let alone = try await ResilienceBinary.run(arguments, in: scratch, executable: ResilienceBinary.simulatePath)
+            #expect(whole.status == 0)
+            #expect(alone.status == 0)
+            #expect(!alone.standardOutput.isEmpty)
+            #expect(alone.standardOutput == whole.standardOutput)
+        }
+        let bad = try await ResilienceBinary.run(["--runs", "0"], in: scratch, executable: ResilienceBinary.simulatePath)
+        #expect(bad.status == 64)
+    }
+
     @Test("bad options are a usage error", arguments: [["--runs", "0"], ["--clients", "9-3"], ["--strategies", "linear"]])
     func badOptions(arguments: [String]) async throws {
         let result = try await ResilienceBinary.run(["simulate"] + arguments, in: try Scratch())

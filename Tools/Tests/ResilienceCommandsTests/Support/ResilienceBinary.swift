@@ -12,17 +12,22 @@ import Darwin
 /// `swift test` builds it next to the test bundle (the test target depends on the executable target),
 /// in whichever build folder is in use (`.build/debug`, `.build-tsan/debug`, …).
 struct ResilienceBinary {
-    /// The executable's path.
-    static let path: String = {
+    /// The build folder the executables are in.
+    static let folder: URL = {
         #if os(Linux)
         let testExecutable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        let folder = URL(fileURLWithPath: testExecutable).deletingLastPathComponent()
+        return URL(fileURLWithPath: testExecutable).deletingLastPathComponent()
         #else
         let bundle = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }
-        let folder = (bundle?.bundleURL ?? URL(fileURLWithPath: CommandLine.arguments[0])).deletingLastPathComponent()
+        return (bundle?.bundleURL ?? URL(fileURLWithPath: CommandLine.arguments[0])).deletingLastPathComponent()
         #endif
-        return folder.appendingPathComponent("resilience").path
     }()
+
+    /// The `resilience` executable's path.
+    static let path = folder.appendingPathComponent("resilience").path
+
+    /// The `resilience-simulate` executable's path (`resilience simulate` alone, which CI builds in release).
+    static let simulatePath = folder.appendingPathComponent("resilience-simulate").path
 
     /// What a finished run left behind.
     struct Result {
@@ -71,7 +76,8 @@ struct ResilienceBinary {
         ignoring ignoredSignals: [String] = [],
         environment: [String: String] = [:],
         stalledOutput: Bool = false,
-        inputCommand: String? = nil
+        inputCommand: String? = nil,
+        executable: String = path
     ) throws -> (Running, finished: () async -> Result) {
         let id = UUID().uuidString
         let inputPath = input == nil ? "/dev/null" : directory.path("stdin.\(id)")
@@ -98,7 +104,7 @@ struct ResilienceBinary {
         // With an input command, `exec` runs `resilience` as the last part of the pipeline; the shell
         // waits for the whole pipeline.
         let run = inputCommand.map { "{ \($0) ; } | \"$@\"" } ?? "exec \"$@\""
-        let command = ["/bin/sh", "-c", "\(traps)\(exports)cd \"$0\" && \(run)", directory.url.path, path] + arguments
+        let command = ["/bin/sh", "-c", "\(traps)\(exports)cd \"$0\" && \(run)", directory.url.path, executable] + arguments
         var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         // The signals `resilience` changes start at their default, as from a shell, whatever this test
@@ -148,10 +154,12 @@ struct ResilienceBinary {
         input: String? = nil,
         ignoring: [String] = [],
         environment: [String: String] = [:],
-        inputCommand: String? = nil
+        inputCommand: String? = nil,
+        executable: String = path
     ) async throws -> Result {
         let (_, finished) = try start(
-            arguments, in: directory, input: input, ignoring: ignoring, environment: environment, inputCommand: inputCommand)
+            arguments, in: directory, input: input, ignoring: ignoring, environment: environment, inputCommand: inputCommand,
+            executable: executable)
         return await finished()
     }
 }

@@ -1,17 +1,18 @@
 import ArgumentParser
 import Foundation
 @_spi(ResilienceTools) import Resilience
-import ResilienceCommands
 
 /// `resilience simulate`: experiments on virtual time with the library's own strategies; `contention`
-/// (the default) or `fleet`.
-struct SimulateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// (the default) or `fleet`. A subcommand of `resilience`, and the whole of `resilience-simulate`.
+package struct SimulateCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract: "Simulate on virtual time: clients contending for one row (backoff and jitter), or a fleet behind a failing downstream.",
         subcommands: [SimulateContentionCommand.self, SimulateFleetCommand.self],
         defaultSubcommand: SimulateContentionCommand.self
     )
+
+    package init() {}
 
     /// Writes `text` to `path`, if one is given.
     static func write(_ text: String, to path: String?) throws {
@@ -31,8 +32,8 @@ struct SimulateCommand: AsyncParsableCommand {
 }
 
 /// `resilience simulate [contention]`: Brooker's contention experiment with the library's backoff and jitter.
-struct SimulateContentionCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+package struct SimulateContentionCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "contention",
         abstract: "Simulate clients contending for one row, to compare backoff and jitter strategies.",
         discussion: """
@@ -51,7 +52,9 @@ struct SimulateContentionCommand: AsyncParsableCommand {
 
     @OptionGroup var options: SimulateOptions
 
-    func run() async throws {
+    package init() {}
+
+    package func run() async throws {
         let sweep = try options.sweep()
         let started = ContinuousClock.now
         let results = await sweep.run(parallelism: options.parallelism)
@@ -65,8 +68,8 @@ struct SimulateContentionCommand: AsyncParsableCommand {
 }
 
 /// `resilience simulate fleet`: a fleet of instances behind one downstream that goes down for a while.
-struct SimulateFleetCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+package struct SimulateFleetCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "fleet",
         abstract: "Simulate a fleet behind one downstream that goes down, to compare local, shared and no circuit breakers.",
         discussion: """
@@ -88,7 +91,9 @@ struct SimulateFleetCommand: AsyncParsableCommand {
 
     @OptionGroup var options: FleetOptions
 
-    func run() async throws {
+    package init() {}
+
+    package func run() async throws {
         let sweep = try options.sweep()
         let started = ContinuousClock.now
         let results = await sweep.run(parallelism: options.parallelism)
