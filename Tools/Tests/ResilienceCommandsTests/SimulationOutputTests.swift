@@ -176,6 +176,16 @@ struct SimulateCommandTests {
         #expect(bad.status == 64)
     }
 
+    @Test("a --csv or --svg file that cannot be written is an error naming it, after the table", arguments: ["--csv", "--svg"])
+    func unwritableOutput(option: String) async throws {
+        let scratch = try Scratch()
+        let result = try await ResilienceBinary.run(
+            ["simulate", "--clients", "5", "--runs", "1", option, "missing-folder/out"], in: scratch)
+        #expect(result.status == 64)
+        #expect(result.standardError.contains("cannot write missing-folder/out"))
+        #expect(result.standardOutput.contains("clients  no-backoff"))
+    }
+
     @Test("bad options are a usage error", arguments: [["--runs", "0"], ["--clients", "9-3"], ["--strategies", "linear"]])
     func badOptions(arguments: [String]) async throws {
         let result = try await ResilienceBinary.run(["simulate"] + arguments, in: try Scratch())

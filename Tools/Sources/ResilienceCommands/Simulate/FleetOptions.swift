@@ -92,12 +92,6 @@ package struct FleetOptions: ParsableArguments {
         }
     }
 
-    /// Where to write the CSV, if asked.
-    package var csvPath: String? { output.csv }
-
-    /// Where to write the SVG chart, if asked.
-    package var svgPath: String? { output.svg }
-
     /// How many cells to simulate at once.
     package var parallelism: Int { output.parallelism }
 

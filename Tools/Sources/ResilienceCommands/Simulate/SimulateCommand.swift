@@ -14,20 +14,29 @@ package struct SimulateCommand: AsyncParsableCommand {
 
     package init() {}
 
-    /// Writes `text` to `path`, if one is given.
-    static func write(_ text: String, to path: String?) throws {
-        guard let path else { return }
+    /// Ends a simulation: prints `heading` and `table`, writes the CSV and the SVG where `output` asks
+    /// (each made only when asked for), and tells standard error how long the simulation took.
+    ///
+    /// - Throws: `ValidationError` naming a file that cannot be written.
+    static func finish(
+        heading: String, table: String, csv: @autoclosure () -> String, svg: @autoclosure () -> String,
+        output: SimulationOutputOptions, started: ContinuousClock.Instant
+    ) throws {
+        print(heading)
+        print(table, terminator: "")
+        fflush(nil)
+        if let path = output.csv { try write(csv(), to: path) }
+        if let path = output.svg { try write(svg(), to: path) }
+        let elapsed = started.duration(to: .now)
+        FileHandle.standardError.write(Data("resilience: simulated in \(String(format: "%.2f", elapsed.inSeconds)) s\n".utf8))
+    }
+
+    private static func write(_ text: String, to path: String) throws {
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         } catch {
             throw ValidationError("cannot write \(path): \(error.localizedDescription)")
         }
-    }
-
-    /// Tells standard error how long the simulation took.
-    static func reportElapsed(since started: ContinuousClock.Instant) {
-        let elapsed = started.duration(to: .now)
-        FileHandle.standardError.write(Data("resilience: simulated in \(String(format: "%.2f", elapsed.inSeconds)) s\n".utf8))
     }
 }
 
@@ -58,12 +67,10 @@ package struct SimulateContentionCommand: AsyncParsableCommand {
         let sweep = try options.sweep()
         let started = ContinuousClock.now
         let results = await sweep.run(parallelism: options.parallelism)
-        print("Contention: network \(sweep.latency) per hop, \(sweep.runs) runs per cell, seed \(sweep.seed)\n")
-        print(SimulationReport.table(results), terminator: "")
-        fflush(nil)
-        try SimulateCommand.write(SimulationReport.csv(results), to: options.csvPath)
-        try SimulateCommand.write(SVGChart.render(results), to: options.svgPath)
-        SimulateCommand.reportElapsed(since: started)
+        try SimulateCommand.finish(
+            heading: "Contention: network \(sweep.latency) per hop, \(sweep.runs) runs per cell, seed \(sweep.seed)\n",
+            table: SimulationReport.table(results), csv: SimulationReport.csv(results), svg: SVGChart.render(results),
+            output: options.output, started: started)
     }
 }
 
@@ -98,15 +105,13 @@ package struct SimulateFleetCommand: AsyncParsableCommand {
         let started = ContinuousClock.now
         let results = await sweep.run(parallelism: options.parallelism)
         let scenario = sweep.scenario
-        print(
+        let heading =
             "Fleet: \(scenario.requestRate) requests/s per instance, outage at \(DurationArgument.format(scenario.outageStart)) "
-                + "for \(DurationArgument.format(scenario.outageDuration)), breakers \(scenario.breaker.description), "
-                + "sync every \(DurationArgument.format(scenario.fleet.syncInterval)), \(scenario.fleet.probeHolders) probe lease(s); "
-                + "\(sweep.runs) runs per cell, seed \(sweep.seed)\n")
-        print(FleetReport.table(results, outage: scenario.outageDuration), terminator: "")
-        fflush(nil)
-        try SimulateCommand.write(FleetReport.csv(results), to: options.csvPath)
-        try SimulateCommand.write(FleetChart.render(results, outage: scenario.outageDuration), to: options.svgPath)
-        SimulateCommand.reportElapsed(since: started)
+            + "for \(DurationArgument.format(scenario.outageDuration)), breakers \(scenario.breaker.description), "
+            + "sync every \(DurationArgument.format(scenario.fleet.syncInterval)), \(scenario.fleet.probeHolders) probe lease(s); "
+            + "\(sweep.runs) runs per cell, seed \(sweep.seed)\n"
+        try SimulateCommand.finish(
+            heading: heading, table: FleetReport.table(results, outage: scenario.outageDuration), csv: FleetReport.csv(results),
+            svg: FleetChart.render(results, outage: scenario.outageDuration), output: options.output, started: started)
     }
 }
